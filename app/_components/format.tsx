@@ -1,0 +1,28 @@
+/** Times are shown in UTC with an explicit zone, so screenshots and exports agree with the ledger. */
+export function DateTime({ value }: { value: Date | string | null | undefined }) {
+  if (!value) return <span className="text-slate-400">—</span>;
+  const date = typeof value === "string" ? new Date(value) : value;
+  const text = `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return <time dateTime={date.toISOString()} className="tabular-nums whitespace-nowrap">{text}</time>;
+}
+
+export function formatDuration(minutes: number): string {
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes % 60 === 0 && minutes < 48 * 60) return `${minutes / 60} h`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return `${Math.round(minutes / (24 * 60))} days`;
+}
+
+export function TierBadge({ tier }: { tier: number }) {
+  const style =
+    tier === 1
+      ? "bg-red-50 text-red-800 ring-red-300 dark:bg-red-950 dark:text-red-200 dark:ring-red-800"
+      : tier === 2
+        ? "bg-amber-50 text-amber-900 ring-amber-300 dark:bg-amber-950 dark:text-amber-200 dark:ring-amber-800"
+        : "bg-slate-100 text-slate-700 ring-slate-300 dark:bg-slate-800 dark:text-slate-200 dark:ring-slate-600";
+  return (
+    <span className={`inline-flex items-center rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${style}`} title={`Sensitivity tier ${tier} (1 is most sensitive)`}>
+      Tier {tier}
+    </span>
+  );
+}

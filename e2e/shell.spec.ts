@@ -1,0 +1,69 @@
+import { expect, test } from "@playwright/test";
+import { expectAccessible, keepScreenshot } from "./support/axe";
+import { signInAs } from "./support/sign-in";
+
+const pages = [
+  { path: "/", heading: /^Hello, / , area: null },
+  { path: "/request", heading: "Request access", area: "Request" },
+  { path: "/access", heading: "My access", area: "My access" },
+  { path: "/inbox", heading: "Approver inbox", area: "Inbox" },
+  { path: "/ledger", heading: "Ledger", area: "Ledger" },
+  { path: "/reports", heading: "Reports", area: "Reports" },
+  { path: "/admin", heading: "System status", area: "Admin" },
+] as const;
+
+const personas = [
+  { name: "Maya Chen", role: "requester", sees: ["Request", "My access"] },
+  { name: "Sam Okafor", role: "approver", sees: ["Request", "My access", "Inbox"] },
+  { name: "Jonas Weber", role: "auditor", sees: ["Request", "My access", "Ledger", "Reports"] },
+  { name: "Priya Raman", role: "admin", sees: ["Request", "My access", "Inbox", "Ledger", "Reports", "Admin"] },
+] as const;
+
+for (const persona of personas) {
+  test(`the ${persona.role} sees their areas, and every one renders accessibly`, async ({ page }, testInfo) => {
+    await signInAs(page, persona.name);
+    await page.goto("/");
+    const nav = page.getByRole("navigation", { name: "Main" });
+    for (const item of ["Request", "My access", "Inbox", "Ledger", "Reports", "Admin"]) {
+      const link = nav.getByRole("link", { name: item, exact: true });
+      if ((persona.sees as readonly string[]).includes(item)) await expect(link).toBeVisible();
+      else await expect(link).toHaveCount(0);
+    }
+    for (const target of pages) {
+      if (target.area && !(persona.sees as readonly string[]).includes(target.area)) continue;
+      await page.goto(target.path);
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(target.heading);
+      await expectAccessible(page, testInfo, `${persona.role}${target.path.replaceAll("/", "-")}`);
+      await keepScreenshot(page, testInfo, `${persona.role}${target.path === "/" ? "-home" : target.path.replaceAll("/", "-")}`);
+    }
+  });
+}
+
+test("a requester who opens an admin page is sent home, and the API refuses them", async ({ page }) => {
+  await signInAs(page, "Maya Chen");
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/$/);
+  const response = await page.request.get("/api/trpc/system.status");
+  expect(response.status()).toBe(403);
+});
+
+test("the admin status page shows the embedded database, its migrations and the local scheduler", async ({ page }) => {
+  await signInAs(page, "Priya Raman");
+  await page.goto("/admin");
+  await expect(page.getByText("Embedded PostgreSQL (PGlite)")).toBeVisible();
+  await expect(page.getByText("up to date")).toBeVisible();
+  await expect(page.getByRole("heading", { name: /Scheduler · local runner/ })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "scheduler-heartbeat" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "Demo PostgreSQL" })).toBeVisible();
+});
+
+test("dark mode can be switched on and is remembered", async ({ page }, testInfo) => {
+  await signInAs(page, "Priya Raman");
+  await page.goto("/admin");
+  await page.getByRole("button", { name: "Switch to dark theme" }).click();
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  await page.reload();
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  await expectAccessible(page, testInfo, "admin-dark");
+  await keepScreenshot(page, testInfo, "admin-dark");
+});

@@ -1,0 +1,132 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import pg from "pg";
+import { env } from "@/server/env";
+import { type Prisma, PrismaClient } from "@/server/generated/prisma/client";
+import { applyMigrations, pgExecutor, pgliteExecutor } from "@/server/db/migrator";
+
+export type Db = PrismaClient;
+/** A Prisma client inside `db.$transaction(async (tx) => …)`. */
+export type Tx = Prisma.TransactionClient;
+/** Either: reads and single writes accept both; multi-step writes open their own transaction. */
+export type DbOrTx = Db | Tx;
+
+export type DatabaseKind = "postgresql" | "embedded";
+
+export interface Database {
+  kind: DatabaseKind;
+  prisma: Db;
+  /** Applies pending migrations (the embedded database migrates itself at startup). */
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+  /** Where it lives, without credentials: a folder, `memory`, or host/database. */
+  location: string;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; when absent, the embedded PGlite database. */
+  url?: string;
+  /** PGlite data folder, or "memory" for an in-memory database (tests). */
+  dataDir?: string;
+  poolMax?: number;
+}
+
+export function openDatabase(options: DatabaseOptions): Database {
+  return options.url ? openPostgres(options.url, options.poolMax ?? 10) : openEmbedded(options.dataDir ?? "memory");
+}
+
+function openPostgres(url: string, poolMax: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const parsed = new URL(url);
+  return {
+    kind: "postgresql",
+    prisma,
+    location: `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        return (await applyMigrations(pgExecutor(client))).applied;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+function openEmbedded(dataDir: string): Database {
+  let pglite: PGlite;
+  if (dataDir === "memory") {
+    pglite = new PGlite();
+  } else {
+    // PGlite does not create parent folders, and has no lock of its own: one process owns the folder.
+    fs.mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+    pglite = new PGlite(dataDir);
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    kind: "embedded",
+    prisma,
+    location: dataDir,
+    async migrate() {
+      return (await applyMigrations(pgliteExecutor(pglite))).applied;
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close().catch(() => undefined);
+    },
+  };
+}
+
+/** The embedded database's folder inside KEYCARD_DATA_DIR. */
+export function embeddedDatabaseDir(dataDir: string): string {
+  return path.join(dataDir, "keycard-db");
+}
+
+const globalForDb = globalThis as unknown as { keycardDatabase?: Database; keycardMigrated?: Promise<string[]> };
+
+/** The process's database, chosen by DATABASE_URL (PostgreSQL) or the embedded default. */
+export function database(): Database {
+  if (!globalForDb.keycardDatabase) {
+    const config = env();
+    globalForDb.keycardDatabase = openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: embeddedDatabaseDir(config.KEYCARD_DATA_DIR),
+      poolMax: config.DATABASE_POOL_MAX,
+    });
+  }
+  return globalForDb.keycardDatabase;
+}
+
+/**
+ * Makes the process's database ready. The embedded database migrates itself (one process owns its
+ * folder); PostgreSQL is migrated by `npm run db:migrate` before the portal starts, so here it is only
+ * checked.
+ */
+export function ensureDatabaseReady(): Promise<string[]> {
+  globalForDb.keycardMigrated ??= (async () => {
+    const db = database();
+    if (db.kind === "embedded") return db.migrate();
+    await db.prisma.$queryRaw`SELECT 1`;
+    return [];
+  })();
+  return globalForDb.keycardMigrated;
+}
+
+/** Lets tests and scripts point the process at their own database. */
+export function setDatabaseForProcess(db: Database): void {
+  globalForDb.keycardDatabase = db;
+  globalForDb.keycardMigrated = Promise.resolve([]);
+}
+
+/** Shorthand for the process's Prisma client. */
+export function db(): Db {
+  return database().prisma;
+}

@@ -1,0 +1,44 @@
+import { assertCan } from "@/server/auth/permissions";
+import type { CatalogSearchInput } from "@/server/domain/catalog/schema";
+import type { Ctx } from "@/server/domain/context";
+
+/** Requestable resources with their access levels, filtered by name, tag, owner or tier. */
+export async function listRequestableResources(input: CatalogSearchInput, ctx: Ctx) {
+  assertCan(ctx.actor, "access:request");
+  const q = input.q?.trim();
+  const resources = await ctx.db.resource.findMany({
+    where: {
+      archivedAt: null,
+      requestable: true,
+      ...(input.tier ? { tier: input.tier } : {}),
+      ...(q
+        ? {
+            OR: [
+              { name: { contains: q, mode: "insensitive" } },
+              { slug: { contains: q, mode: "insensitive" } },
+              { description: { contains: q, mode: "insensitive" } },
+              { tags: { has: q.toLowerCase() } },
+              { owner: { name: { contains: q, mode: "insensitive" } } },
+              { ownerGroup: { name: { contains: q, mode: "insensitive" } } },
+            ],
+          }
+        : {}),
+    },
+    select: {
+      id: true,
+      slug: true,
+      name: true,
+      description: true,
+      tier: true,
+      tags: true,
+      environment: true,
+      owner: { select: { name: true } },
+      ownerGroup: { select: { name: true } },
+      connector: { select: { kind: true, name: true } },
+      accessLevels: { select: { id: true, key: true, name: true, mode: true }, orderBy: { riskWeight: "asc" } },
+    },
+    orderBy: [{ tier: "asc" }, { name: "asc" }],
+    take: 200,
+  });
+  return resources;
+}

@@ -1,0 +1,55 @@
+import type { IdentityActor } from "@/server/actor";
+import type { DbOrTx } from "@/server/db";
+import type { Identity } from "@/server/generated/prisma/client";
+
+export function toActor(identity: Pick<Identity, "id" | "kind" | "name" | "email" | "roles">): IdentityActor {
+  return { type: "identity", id: identity.id, kind: identity.kind, name: identity.name, email: identity.email, roles: identity.roles };
+}
+
+/**
+ * The actor behind a session, read fresh on every request: a disabled or deleted identity gets null, so
+ * it loses access on its next request even while its session cookie is still valid.
+ */
+export async function findActiveActor(db: DbOrTx, identityId: string): Promise<IdentityActor | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(identityId)) return null;
+  const identity = await db.identity.findUnique({
+    where: { id: identityId },
+    select: { id: true, kind: true, name: true, email: true, roles: true, status: true },
+  });
+  if (!identity || identity.status !== "ACTIVE" || identity.kind !== "HUMAN") return null;
+  return toActor(identity);
+}
+
+export interface DemoPersona {
+  id: string;
+  name: string;
+  email: string | null;
+  title: string | null;
+  roles: string[];
+  team: string | null;
+}
+
+/** People a demo visitor may sign in as: every active person, those with more roles first. */
+export async function listDemoPersonas(db: DbOrTx): Promise<DemoPersona[]> {
+  const people = await db.identity.findMany({
+    where: { kind: "HUMAN", status: "ACTIVE" },
+    select: {
+      id: true,
+      name: true,
+      email: true,
+      title: true,
+      roles: true,
+      memberships: { where: { group: { kind: "TEAM" } }, select: { group: { select: { name: true } } }, take: 1 },
+    },
+    orderBy: { name: "asc" },
+    take: 500,
+  });
+  return people.map((p) => ({
+    id: p.id,
+    name: p.name,
+    email: p.email,
+    title: p.title,
+    roles: p.roles,
+    team: p.memberships[0]?.group.name ?? null,
+  }));
+}

@@ -1,0 +1,22 @@
+import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
+import { accessRouter } from "@/server/trpc/routers/access";
+import { authRouter } from "@/server/trpc/routers/auth";
+import { ledgerRouter } from "@/server/trpc/routers/ledger";
+import { meRouter } from "@/server/trpc/routers/me";
+import { reportsRouter } from "@/server/trpc/routers/reports";
+import { resourcesRouter } from "@/server/trpc/routers/resources";
+import { systemRouter } from "@/server/trpc/routers/system";
+
+export const appRouter = createTRPCRouter({
+  access: accessRouter,
+  auth: authRouter,
+  ledger: ledgerRouter,
+  me: meRouter,
+  reports: reportsRouter,
+  resources: resourcesRouter,
+  system: systemRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);
