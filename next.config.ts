@@ -1,6 +1,8 @@
 import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
+  // Lets parallel builds (e.g. a benchmark while developing) use their own folder.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   // PGlite and the pg driver load WASM / native-ish code that must not be bundled.
   serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "pglite-prisma-adapter", "pg", "@prisma/adapter-pg"],
   allowedDevOrigins: ["127.0.0.1"],

@@ -209,6 +209,7 @@ CREATE TABLE "AccessRequest" (
     "startsAt" TIMESTAMP(3) NOT NULL,
     "durationMinutes" INTEGER NOT NULL,
     "extendsGrantId" UUID,
+    "clientRequestId" TEXT,
     "policyVersionId" UUID,
     "decision" JSONB NOT NULL,
     "riskScore" INTEGER NOT NULL DEFAULT 0,
@@ -261,6 +262,7 @@ CREATE TABLE "Grant" (
     "startsAt" TIMESTAMP(3) NOT NULL,
     "endsAt" TIMESTAMP(3) NOT NULL,
     "targetPrincipal" TEXT,
+    "targetDetails" JSONB NOT NULL DEFAULT '{}',
     "provisionedAt" TIMESTAMP(3),
     "verifiedAt" TIMESTAMP(3),
     "activatedAt" TIMESTAMP(3),
@@ -271,6 +273,7 @@ CREATE TABLE "Grant" (
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "nextAttemptAt" TIMESTAMP(3),
     "lastError" TEXT,
+    "failureAlertedAt" TIMESTAMP(3),
     "credentialCiphertext" TEXT,
     "credentialRevealedAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -360,6 +363,15 @@ CREATE TABLE "UsageDaily" (
     "lastUsedAt" TIMESTAMP(3) NOT NULL,
 
     CONSTRAINT "UsageDaily_pkey" PRIMARY KEY ("connectorId","principal","privilege","day")
+);
+
+-- CreateTable
+CREATE TABLE "RateLimitWindow" (
+    "key" TEXT NOT NULL,
+    "windowStart" TIMESTAMP(3) NOT NULL,
+    "count" INTEGER NOT NULL DEFAULT 0,
+
+    CONSTRAINT "RateLimitWindow_pkey" PRIMARY KEY ("key","windowStart")
 );
 
 -- CreateTable
@@ -538,6 +550,9 @@ CREATE INDEX "AccessRequest_status_expiresAt_idx" ON "AccessRequest"("status", "
 CREATE INDEX "AccessRequest_resourceId_accessLevelId_requesterId_createdA_idx" ON "AccessRequest"("resourceId", "accessLevelId", "requesterId", "createdAt");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "AccessRequest_requesterId_clientRequestId_key" ON "AccessRequest"("requesterId", "clientRequestId");
+
+-- CreateIndex
 CREATE INDEX "RequestApprover_identityId_requestId_idx" ON "RequestApprover"("identityId", "requestId");
 
 -- CreateIndex
@@ -605,6 +620,9 @@ CREATE UNIQUE INDEX "BaselineDeclaration_connectorId_principal_privilege_key" ON
 
 -- CreateIndex
 CREATE INDEX "UsageDaily_connectorId_principal_lastUsedAt_idx" ON "UsageDaily"("connectorId", "principal", "lastUsedAt");
+
+-- CreateIndex
+CREATE INDEX "RateLimitWindow_windowStart_idx" ON "RateLimitWindow"("windowStart");
 
 -- CreateIndex
 CREATE INDEX "UsageEventReceipt_receivedAt_idx" ON "UsageEventReceipt"("receivedAt");
