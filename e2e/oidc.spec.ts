@@ -1,7 +1,7 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 
 /** Single sign-on against a real OpenID Provider (oidc-provider) started for the suite. */
-async function signInWithIdp(page: import("@playwright/test").Page, login: string) {
+async function signInWithIdp(page: Page, login: string) {
   await page.goto("/signin");
   await page.getByRole("button", { name: "Continue with Test IdP" }).click();
   await page.getByLabel("Username").fill(login);
