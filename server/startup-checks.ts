@@ -3,14 +3,27 @@ import { EnvError } from "@/server/env";
 /** One line for the operator, whatever went wrong at startup. */
 export function describeStartupError(error: unknown): string {
   if (error instanceof EnvError || error instanceof StartupError) return error.message;
-  const message = error instanceof Error ? error.message : String(error);
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|password authentication|does not exist/.test(message)) {
-    return `Invalid configuration: DATABASE_URL cannot be reached (${message.split("\n")[0]})`;
+  const message = errorText(error);
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|Can't reach database|DatabaseNotReachable|DatabaseDoesNotExist|AuthenticationFailed|password authentication/.test(message)) {
+    const reason = /Message: `([^`]+)`/.exec(message)?.[1] ?? message.split("\n")[0];
+    return `Invalid configuration: DATABASE_URL cannot be reached (${reason})`;
   }
-  if (/_prisma_migrations|relation .* does not exist/.test(message)) {
-    return `Database not migrated: run \`npm run db:migrate\` (${message.split("\n")[0]})`;
-  }
+  if (message.startsWith("Database not migrated")) return message.split("\n")[0] ?? message;
   return `Keycard could not start: ${message.split("\n")[0]}`;
+}
+
+/** Node's connection errors are often AggregateErrors with an empty message; their codes say more. */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const parts = [error.message];
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code) parts.push(code);
+  if (error instanceof AggregateError) parts.push(...error.errors.map(errorText));
+  if (error.cause) parts.push(errorText(error.cause));
+  // Prisma wraps driver-adapter failures; the adapter's kind (DatabaseNotReachable…) is in meta.
+  const adapterKind = (error as { meta?: { driverAdapterError?: { cause?: { kind?: string } } } }).meta?.driverAdapterError?.cause?.kind;
+  if (adapterKind) parts.push(adapterKind);
+  return parts.filter(Boolean).join(" ").trim() || error.name;
 }
 
 export class StartupError extends Error {

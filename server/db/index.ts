@@ -6,7 +6,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import pg from "pg";
 import { env } from "@/server/env";
 import { type Prisma, PrismaClient } from "@/server/generated/prisma/client";
-import { applyMigrations, pgExecutor, pgliteExecutor } from "@/server/db/migrator";
+import { applyMigrations, defaultMigrationsDir, pgExecutor, pgliteExecutor, readMigrations } from "@/server/db/migrator";
 
 export type Db = PrismaClient;
 /** A Prisma client inside `db.$transaction(async (tx) => …)`. */
@@ -114,10 +114,30 @@ export function ensureDatabaseReady(): Promise<string[]> {
   globalForDb.keycardMigrated ??= (async () => {
     const db = database();
     if (db.kind === "embedded") return db.migrate();
-    await db.prisma.$queryRaw`SELECT 1`;
+    const { pending } = await migrationState(db.prisma);
+    if (pending.length) {
+      throw new Error(`Database not migrated: ${pending.length} migration(s) pending (${pending.join(", ")}); run npm run db:migrate`);
+    }
     return [];
   })();
   return globalForDb.keycardMigrated;
+}
+
+/** Applied migrations (from `_prisma_migrations`) against the migration folders shipped with this build. */
+export async function migrationState(prisma: DbOrTx): Promise<{ applied: string[]; pending: string[] }> {
+  const [files, rows] = await Promise.all([
+    readMigrations(defaultMigrationsDir()),
+    prisma.$queryRaw<{ migration_name: string }[]>`
+      SELECT migration_name FROM _prisma_migrations
+      WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`.catch((error: unknown) => {
+      // A database that was never migrated has no history table: everything is pending.
+      if (/_prisma_migrations.*does not exist|relation .* does not exist|TableDoesNotExist/i.test(String((error as Error).message))) return [];
+      throw error;
+    }),
+  ]);
+  const applied = rows.map((row) => row.migration_name);
+  const done = new Set(applied);
+  return { applied, pending: files.map((file) => file.name).filter((name) => !done.has(name)) };
 }
 
 /** Lets tests and scripts point the process at their own database. */

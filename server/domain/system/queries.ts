@@ -1,30 +1,17 @@
-import fs from "node:fs";
-import path from "node:path";
 import { assertCan } from "@/server/auth/permissions";
-import { database } from "@/server/db";
+import { database, migrationState } from "@/server/db";
 import type { Ctx } from "@/server/domain/context";
 import { env } from "@/server/env";
 import { jobs } from "@/server/jobs/functions";
 import { schedulerMode } from "@/server/jobs/mode";
 
 
-function migrationFolders(): string[] {
-  const dir = path.join(process.cwd(), "prisma", "migrations");
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, "migration.sql")))
-    .map((entry) => entry.name)
-    .sort();
-}
-
 /** The admin status page: database and migrations, scheduler and its last runs, connectors. */
 export async function getSystemStatus(ctx: Ctx) {
   assertCan(ctx.actor, "admin:status");
   const config = env();
-  const [applied, lastRuns, failures24h, connectors, counts] = await Promise.all([
-    ctx.db.$queryRaw<{ migration_name: string; finished_at: Date | null }[]>`
-      SELECT migration_name, finished_at FROM _prisma_migrations WHERE rolled_back_at IS NULL ORDER BY migration_name`,
+  const [migrations, lastRuns, failures24h, connectors, counts] = await Promise.all([
+    migrationState(ctx.db),
     ctx.db.$queryRaw<{ functionId: string; status: string; runner: string; startedAt: Date; finishedAt: Date | null; error: string | null; output: unknown }[]>`
       SELECT DISTINCT ON ("functionId") "functionId", status::text, runner, "startedAt", "finishedAt", error, output
       FROM "JobRun" ORDER BY "functionId", "startedAt" DESC`,
@@ -46,8 +33,6 @@ export async function getSystemStatus(ctx: Ctx) {
     ]),
   ]);
 
-  const folders = migrationFolders();
-  const appliedNames = new Set(applied.filter((m) => m.finished_at).map((m) => m.migration_name));
   const db = database();
   const failuresById = new Map(failures24h.map((f) => [f.functionId, f._count._all]));
   const runsById = new Map(lastRuns.map((r) => [r.functionId, r]));
@@ -57,9 +42,9 @@ export async function getSystemStatus(ctx: Ctx) {
       kind: db.kind,
       location: db.location,
       migrations: {
-        applied: appliedNames.size,
-        pending: folders.filter((name) => !appliedNames.has(name)),
-        latest: [...appliedNames].sort().at(-1) ?? null,
+        applied: migrations.applied.length,
+        pending: migrations.pending,
+        latest: migrations.applied.at(-1) ?? null,
       },
     },
     scheduler: {
