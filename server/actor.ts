@@ -14,6 +14,7 @@ export type Actor =
       roles: readonly Role[];
       /** Set when the call came in through an API token: what that token may do. */
       tokenScopes?: readonly string[];
+      tokenId?: string;
     }
   | { type: "system"; job: string };
 

@@ -40,6 +40,12 @@ export function openDatabase(options: DatabaseOptions): Database {
 
 function openPostgres(url: string, poolMax: number): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolMax });
+  // An idle pooled connection that the server closes (restart, failover, admin shutdown) emits an error;
+  // unhandled, it would crash the process. The pool replaces it on the next query.
+  let closing = false;
+  pool.on("error", (error) => {
+    if (!closing) console.warn(`[keycard:db] idle PostgreSQL connection lost: ${error.message}`);
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const parsed = new URL(url);
   return {
@@ -55,6 +61,7 @@ function openPostgres(url: string, poolMax: number): Database {
       }
     },
     async close() {
+      closing = true;
       await prisma.$disconnect();
       await pool.end().catch(() => undefined);
     },

@@ -1,20 +1,24 @@
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
 import { accessRouter } from "@/server/trpc/routers/access";
 import { authRouter } from "@/server/trpc/routers/auth";
+import { identitiesRouter } from "@/server/trpc/routers/identities";
 import { ledgerRouter } from "@/server/trpc/routers/ledger";
 import { meRouter } from "@/server/trpc/routers/me";
 import { reportsRouter } from "@/server/trpc/routers/reports";
 import { resourcesRouter } from "@/server/trpc/routers/resources";
 import { systemRouter } from "@/server/trpc/routers/system";
+import { tokensRouter } from "@/server/trpc/routers/tokens";
 
 export const appRouter = createTRPCRouter({
   access: accessRouter,
   auth: authRouter,
+  identities: identitiesRouter,
   ledger: ledgerRouter,
   me: meRouter,
   reports: reportsRouter,
   resources: resourcesRouter,
   system: systemRouter,
+  tokens: tokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

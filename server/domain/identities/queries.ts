@@ -1,4 +1,7 @@
 import type { IdentityActor } from "@/server/actor";
+import { assertCan } from "@/server/auth/permissions";
+import type { Ctx } from "@/server/domain/context";
+import type { ListIdentitiesInput } from "@/server/domain/identities/schema";
 import type { DbOrTx } from "@/server/db";
 import type { Identity } from "@/server/generated/prisma/client";
 
@@ -52,4 +55,30 @@ export async function listDemoPersonas(db: DbOrTx): Promise<DemoPersona[]> {
     roles: p.roles,
     team: p.memberships[0]?.group.name ?? null,
   }));
+}
+
+/** The admin's list of people and machines. */
+export async function listIdentities(input: ListIdentitiesInput, ctx: Ctx) {
+  assertCan(ctx.actor, "identities:read");
+  const q = input.q?.trim();
+  return ctx.db.identity.findMany({
+    where: {
+      ...(input.kind ? { kind: input.kind } : {}),
+      ...(q ? { OR: [{ name: { contains: q, mode: "insensitive" } }, { email: { contains: q, mode: "insensitive" } }] } : {}),
+    },
+    select: {
+      id: true,
+      kind: true,
+      status: true,
+      name: true,
+      email: true,
+      title: true,
+      roles: true,
+      lastSeenAt: true,
+      owner: { select: { name: true } },
+      _count: { select: { apiTokens: { where: { revokedAt: null } } } },
+    },
+    orderBy: [{ kind: "asc" }, { name: "asc" }],
+    take: 500,
+  });
 }

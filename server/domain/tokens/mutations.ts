@@ -1,0 +1,64 @@
+import { randomBytes } from "node:crypto";
+import { assertCan } from "@/server/auth/permissions";
+import { hashToken } from "@/server/crypto";
+import type { Ctx } from "@/server/domain/context";
+import type { CreateApiTokenInput, RevokeApiTokenInput } from "@/server/domain/tokens/schema";
+import { DomainError } from "@/server/errors";
+import { appendLedgerEvent } from "@/server/ledger";
+
+export const TOKEN_PREFIX = "kc_";
+
+/**
+ * Creates an API token for a person or machine. The secret (256 random bits) is returned once and
+ * only its SHA-256 is stored; lists show the first characters to recognise it.
+ */
+export async function createApiToken(input: CreateApiTokenInput, ctx: Ctx) {
+  assertCan(ctx.actor, "admin:manage");
+  if (ctx.actor.type !== "identity") throw new DomainError("FORBIDDEN", "Only a person can create tokens.");
+  const creatorId = ctx.actor.id;
+  const secret = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+  const token = await ctx.db.$transaction(async (tx) => {
+    const identity = await tx.identity.findUnique({ where: { id: input.identityId } });
+    if (!identity) throw new DomainError("NOT_FOUND", "No such identity.");
+    if (identity.status !== "ACTIVE") throw new DomainError("VALIDATION", "This identity is disabled; enable it before issuing tokens.");
+    const created = await tx.apiToken.create({
+      data: {
+        name: input.name,
+        identityId: identity.id,
+        prefix: secret.slice(0, 11),
+        tokenHash: hashToken(secret),
+        scopes: input.scopes,
+        expiresAt: new Date(Date.now() + input.expiresInDays * 24 * 3600_000),
+        createdById: creatorId,
+      },
+      select: { id: true, name: true, prefix: true, scopes: true, expiresAt: true },
+    });
+    await appendLedgerEvent(tx, {
+      action: "identity/token.created",
+      actor: ctx.actor,
+      subject: { type: "api_token", id: created.id },
+      summary: `API token "${input.name}" created for ${identity.name} (${input.scopes.join(", ")})`,
+      data: { identityId: identity.id, scopes: input.scopes, expiresAt: created.expiresAt.toISOString(), prefix: created.prefix },
+    });
+    return created;
+  });
+  return { ...token, secret };
+}
+
+export async function revokeApiToken(input: RevokeApiTokenInput, ctx: Ctx) {
+  assertCan(ctx.actor, "admin:manage");
+  return ctx.db.$transaction(async (tx) => {
+    const token = await tx.apiToken.findUnique({ where: { id: input.tokenId }, include: { identity: { select: { name: true } } } });
+    if (!token) throw new DomainError("NOT_FOUND", "No such token.");
+    if (token.revokedAt) return { id: token.id, revokedAt: token.revokedAt };
+    const revoked = await tx.apiToken.update({ where: { id: token.id }, data: { revokedAt: new Date() }, select: { id: true, revokedAt: true } });
+    await appendLedgerEvent(tx, {
+      action: "identity/token.revoked",
+      actor: ctx.actor,
+      subject: { type: "api_token", id: token.id },
+      summary: `API token "${token.name}" of ${token.identity.name} revoked`,
+      data: { identityId: token.identityId, prefix: token.prefix },
+    });
+    return revoked;
+  });
+}

@@ -1,0 +1,9 @@
+import { setIdentityStatus } from "@/server/domain/identities/mutations";
+import { listIdentities } from "@/server/domain/identities/queries";
+import { ZListIdentitiesInput, ZSetIdentityStatusInput } from "@/server/domain/identities/schema";
+import { createTRPCRouter, permittedProcedure } from "@/server/trpc/init";
+
+export const identitiesRouter = createTRPCRouter({
+  list: permittedProcedure("identities:read").input(ZListIdentitiesInput).query(({ ctx, input }) => listIdentities(input, ctx)),
+  setStatus: permittedProcedure("admin:manage").input(ZSetIdentityStatusInput).mutation(({ ctx, input }) => setIdentityStatus(input, ctx)),
+});
