@@ -8,6 +8,7 @@ export const metadata: Metadata = { title: "Admin · API tokens" };
 export default async function TokensPage() {
   const trpc = await api();
   const [tokens, identities] = await Promise.all([trpc.tokens.list(), trpc.identities.list({})]);
+  const now = Date.now();
   return (
     <>
       <PageHeader
@@ -15,7 +16,7 @@ export default async function TokensPage() {
         description="Bearer tokens for machines and integrations (HTTP API at /api/v1). A token is shown once, stored only as a hash, always expires, and acts with its identity's roles limited to its scopes."
       />
       <TokensManager
-        tokens={tokens.map((t) => ({ ...t, expiresAt: t.expiresAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, createdAt: t.createdAt.toISOString() }))}
+        tokens={tokens.map((t) => ({ ...t, expired: t.expiresAt.getTime() < now, expiresAt: t.expiresAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, createdAt: t.createdAt.toISOString() }))}
         identities={identities.filter((i) => i.status === "ACTIVE").map((i) => ({ id: i.id, name: i.name, kind: i.kind }))}
       />
     </>

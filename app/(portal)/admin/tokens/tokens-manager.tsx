@@ -24,6 +24,7 @@ interface TokenRow {
   scopes: string[];
   expiresAt: string;
   revokedAt: string | null;
+  expired: boolean;
   lastUsedAt: string | null;
   identity: { id: string; name: string; kind: string };
   createdBy: { name: string };
@@ -112,7 +113,7 @@ export function TokensManager({ tokens, identities }: { tokens: TokenRow[]; iden
             </thead>
             <tbody>
               {tokens.map((t) => {
-                const expired = new Date(t.expiresAt).getTime() < Date.now();
+                const expired = t.expired;
                 return (
                   <tr key={t.id}>
                     <Td><span className="font-medium">{t.name}</span><code className="block text-xs text-slate-500">{t.prefix}…</code></Td>
