@@ -10,6 +10,9 @@ const nextConfig: NextConfig = {
   // callback with a different host than the browser used (invalid_grant / MissingCSRF). Keep the host.
   skipProxyUrlNormalize: true,
   poweredByHeader: false,
+  // Type checking is its own step of the test command (tsc --noEmit over the whole project, tests
+  // included); the build need not repeat it.
+  typescript: { ignoreBuildErrors: true },
   typedRoutes: false,
   async headers() {
     return [

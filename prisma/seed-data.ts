@@ -1,6 +1,7 @@
 /**
  * The demo organisation: Northwind Labs, a payments company of a few dozen people. Names are fictional.
  */
+import { tierDefaultRules } from "@/server/domain/policies/defaults";
 import type { Role } from "@/server/generated/prisma/enums";
 
 export interface SeedPerson {
@@ -183,21 +184,9 @@ export const seedResources: SeedResource[] = [
   },
 ];
 
-/** Default policy rules per tier (the policy language is documented in docs/policies.md). */
+/** Default policy per tier: the rules every new installation starts with (docs/policies.md). */
 export const seedTierPolicies = [
-  {
-    tier: 1,
-    name: "Tier 1 default: two approvers",
-    rules: { version: 1, approval: { mode: "n_of_m", required: 2, groups: ["owner"] }, maxDurationMinutes: 240, requireTicket: true, breakGlass: { allowed: true, maxDurationMinutes: 60 } },
-  },
-  {
-    tier: 2,
-    name: "Tier 2 default: one approver",
-    rules: { version: 1, approval: { mode: "n_of_m", required: 1, groups: ["owner"] }, maxDurationMinutes: 480, requireTicket: false, breakGlass: { allowed: true, maxDurationMinutes: 60 } },
-  },
-  {
-    tier: 3,
-    name: "Tier 3 default: auto-approve",
-    rules: { version: 1, approval: { mode: "auto" }, maxDurationMinutes: 1440, requireTicket: false, breakGlass: { allowed: false } },
-  },
+  { tier: 1, name: "Tier 1 default: two owners and a ticket", rules: tierDefaultRules[1] },
+  { tier: 2, name: "Tier 2 default: one owner", rules: tierDefaultRules[2] },
+  { tier: 3, name: "Tier 3 default: automatic (first write reviewed)", rules: tierDefaultRules[3] },
 ] as const;

@@ -79,6 +79,38 @@ export const ZEnv = z
     KEYCARD_SCHEDULER: z.enum(["auto", "local", "inngest", "off"]).default("auto"),
     /** Port of the embedded PostgreSQL target served for demo resources (0 = off). */
     KEYCARD_DEMO_TARGET_PORT: z.coerce.number().int().min(0).max(65535).default(54329),
+    // ─── notifications (server/notifications, docs/notifications.md) ─────────────────────────────
+    /** SMTP server for email notifications; unset = no email is queued (in-app and webhooks still work). */
+    KEYCARD_SMTP_URL: z
+      .string()
+      .refine(
+        (value) => {
+          try {
+            const url = new URL(value);
+            return (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname.length > 0;
+          } catch {
+            return false;
+          }
+        },
+        { message: "must be an smtp://user:password@host:port or smtps://… URL (user and password URL-encoded)" },
+      )
+      .optional(),
+    /** Sender of notification emails, e.g. `Keycard <keycard@example.com>`. */
+    KEYCARD_MAIL_FROM: z.string().min(3).max(320).optional(),
+    /** Addresses alerted by email when break-glass access is activated (comma-separated). */
+    KEYCARD_SECURITY_EMAILS: z
+      .string()
+      .refine(
+        (value) =>
+          value
+            .split(",")
+            .map((address) => address.trim())
+            .filter(Boolean)
+            .every((address) => z.email().safeParse(address).success),
+        { message: "must be a comma-separated list of email addresses" },
+      )
+      .default(""),
+    // ─── end notifications ───────────────────────────────────────────────────────────────────────
   })
   .superRefine((env, ctx) => {
     const oidc = [env.AUTH_OIDC_ISSUER, env.AUTH_OIDC_CLIENT_ID, env.AUTH_OIDC_CLIENT_SECRET];

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { DemoBanner } from "@/app/_components/demo-banner";
 import { KeycardMark } from "@/app/_components/keycard-mark";
 import { NavLinks } from "@/app/_components/nav-links";
+import { NotificationBell } from "@/app/_components/notification-bell";
 import { ThemeToggle } from "@/app/_components/theme-toggle";
 import { TrpcProvider } from "@/app/_trpc/client";
 import { signOutAction } from "@/app/(portal)/actions";
@@ -28,6 +29,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
           </Link>
           <NavLinks areas={me.areas} />
           <div className="ml-auto flex items-center gap-3">
+            <NotificationBell />
             <ThemeToggle />
             <span className="hidden text-right text-sm leading-tight sm:block">
               <span className="block font-medium">{actor.name}</span>

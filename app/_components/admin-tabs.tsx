@@ -7,7 +7,10 @@ import { cx } from "@/app/_components/ui";
 const tabs = [
   { href: "/admin", label: "Status" },
   { href: "/admin/identities", label: "Identities" },
+  { href: "/admin/policies", label: "Policies" },
   { href: "/admin/tokens", label: "API tokens" },
+  { href: "/admin/break-glass", label: "Break-glass reviews" },
+  { href: "/admin/notifications", label: "Notifications" },
 ];
 
 export function AdminTabs({ extra = [] }: { extra?: { href: string; label: string }[] }) {

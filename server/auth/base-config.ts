@@ -10,9 +10,7 @@ export function isPublicPath(pathname: string): boolean {
 }
 
 /**
- * The part of the Auth.js configuration the proxy needs: it only reads the session cookie (no database),
- * so it stays cheap on every request. Whether the identity is still active is checked by the server
- * (server/auth/session.ts) on each request.
+ * The part of the Auth.js configuration that does not touch the database (secret, session, pages).
  */
 export function baseAuthConfig(): NextAuthConfig {
   return {
@@ -21,10 +19,5 @@ export function baseAuthConfig(): NextAuthConfig {
     session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
     pages: { signIn: "/signin", error: "/signin" },
     providers: [],
-    callbacks: {
-      authorized({ auth, request }) {
-        return isPublicPath(request.nextUrl.pathname) || Boolean(auth?.user);
-      },
-    },
   };
 }

@@ -1,20 +1,36 @@
 import "server-only";
+import { getToken } from "next-auth/jwt";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import type { IdentityActor } from "@/server/actor";
-import { auth } from "@/server/auth";
+import { authSecret } from "@/server/auth/secret";
 import { db } from "@/server/db";
 import { findActiveActor } from "@/server/domain/identities/queries";
+
+/**
+ * The session's identity id, read from the session cookie without re-issuing it. (Auth.js's `auth()`
+ * re-signs the cookie on every call; a poll in flight during sign-out would then put it back.) Sessions
+ * therefore last maxAge from sign-in, not from the last request.
+ */
+const sessionIdentityId = cache(async (): Promise<string | null> => {
+  const cookie = (await headers()).get("cookie") ?? "";
+  if (!cookie.includes("authjs.session-token")) return null;
+  const token = await getToken({
+    req: { headers: new Headers({ cookie }) },
+    secret: authSecret(),
+    secureCookie: cookie.includes("__Secure-authjs.session-token"),
+  });
+  return typeof token?.sub === "string" ? token.sub : null;
+});
 
 /**
  * The signed-in person for this request, or null — also null when the identity was disabled after the
  * session began. Cached per request.
  */
 export const currentActor = cache(async (): Promise<IdentityActor | null> => {
-  const session = await auth();
-  const id = session?.user?.id;
-  if (!id) return null;
-  return findActiveActor(db(), id);
+  const id = await sessionIdentityId();
+  return id ? findActiveActor(db(), id) : null;
 });
 
 /**
@@ -24,6 +40,5 @@ export const currentActor = cache(async (): Promise<IdentityActor | null> => {
 export async function requireActor(): Promise<IdentityActor> {
   const actor = await currentActor();
   if (actor) return actor;
-  const session = await auth();
-  redirect(session?.user?.id ? "/signin?reason=disabled" : "/signin");
+  redirect((await sessionIdentityId()) ? "/signin?reason=disabled" : "/signin");
 }

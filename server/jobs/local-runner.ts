@@ -29,8 +29,10 @@ export function startLocalRunner(jobs: readonly Job[], options: { log?: (line: s
   let stopped = false;
 
   async function execute(job: Job, event: JobContext["event"]): Promise<unknown> {
-    if (running.has(job.id) && !job.event) return undefined;
-    running.add(job.id);
+    // Scheduled ticks of a job never overlap; event runs (one per grant, say) run side by side.
+    const key = event.name === "local/scheduled" ? `${job.id}:tick` : `${job.id}:${event.id ?? Math.random()}`;
+    if (running.has(key)) return undefined;
+    running.add(key);
     const startedAt = new Date();
     try {
       return await job.run({ step: localStep, event, runner: "local" });
@@ -40,7 +42,7 @@ export function startLocalRunner(jobs: readonly Job[], options: { log?: (line: s
       await recordJobRun({ functionId: job.id, runner: "local", status: "FAILED", startedAt, error: message }).catch(() => undefined);
       throw error;
     } finally {
-      running.delete(job.id);
+      running.delete(key);
     }
   }
 

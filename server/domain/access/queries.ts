@@ -1,3 +1,4 @@
+import { dbNow } from "@/server/db/clock";
 import type { PersonCtx } from "@/server/domain/context";
 
 /** The home page's figures for the signed-in person. */
@@ -14,7 +15,7 @@ export async function getMyOverview(ctx: PersonCtx) {
 /** My requests and grants, newest first. */
 export async function listMyAccess(ctx: PersonCtx) {
   const me = ctx.actor.id;
-  const [requests, grants] = await Promise.all([
+  const [requests, grants, serverNow] = await Promise.all([
     ctx.db.accessRequest.findMany({
       where: { requesterId: me },
       select: {
@@ -47,8 +48,9 @@ export async function listMyAccess(ctx: PersonCtx) {
       orderBy: { startsAt: "desc" },
       take: 50,
     }),
+    dbNow(ctx.db),
   ]);
-  return { requests, grants };
+  return { requests, grants, serverNow };
 }
 
 /** Pending requests routed to me (never my own), oldest SLA first. */

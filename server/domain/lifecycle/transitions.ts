@@ -43,6 +43,11 @@ export function checkGrantTransition(from: GrantStatus, to: GrantStatus): Transi
   throw new DomainError("INVALID_TRANSITION", `This grant is ${from.toLowerCase()} and cannot become ${to.toLowerCase()}.`, { from, to });
 }
 
+/** A decision (approve, deny) needs a request that is still open: anything else is refused with why. */
+export function assertRequestOpen(status: RequestStatus): void {
+  if (status !== "PENDING") throw new DomainError("INVALID_TRANSITION", describeRequestRefusal(status), { from: status });
+}
+
 function describeRequestRefusal(from: RequestStatus): string {
   switch (from) {
     case "APPROVED":

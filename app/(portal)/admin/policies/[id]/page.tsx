@@ -1,0 +1,52 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { tierDefaultRules } from "@/server/domain/policies/defaults";
+import { DateTime } from "@/app/_components/format";
+import { Card, PageHeader } from "@/app/_components/ui";
+import { PolicyEditor } from "@/app/(portal)/admin/policies/[id]/editor";
+import { api } from "@/server/trpc/server";
+
+export const metadata: Metadata = { title: "Admin · Policy" };
+
+export default async function PolicyPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ resource?: string }> }) {
+  const { id } = await params;
+  const { resource } = await searchParams;
+  const trpc = await api();
+  if (id === "new") {
+    const resources = await trpc.resources.list({});
+    const target = resources.find((r) => r.id === resource);
+    if (!target) notFound();
+    const start = JSON.stringify(tierDefaultRules[target.tier as 1 | 2 | 3] ?? tierDefaultRules[3], null, 2);
+    return (
+      <>
+        <PageHeader title={`New policy for ${target.name}`} description={`It starts as a copy of the tier-${target.tier} default. Saving it makes this resource follow its own policy from now on.`} />
+        <Card><PolicyEditor resourceId={target.id} initialJson={start} /></Card>
+      </>
+    );
+  }
+  const policy = await trpc.policies.get({ policyId: id }).catch((error: { code?: string }) => {
+    if (error?.code === "NOT_FOUND" || error?.code === "BAD_REQUEST") notFound();
+    throw error;
+  });
+  const current = policy.versions.find((v) => v.id === policy.currentVersionId) ?? policy.versions[0];
+  return (
+    <>
+      <PageHeader title={policy.name} description={policy.resource ? `Applies to ${policy.resource.name}.` : `Default for every tier-${policy.tier} resource without its own policy.`} />
+      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
+        <Card title={`Edit (current: v${policy.currentVersionNumber ?? "—"})`}>
+          <PolicyEditor policyId={policy.id} initialJson={JSON.stringify(current?.rules ?? {}, null, 2)} />
+        </Card>
+        <Card title="Versions">
+          <ol className="grid gap-3 text-sm">
+            {policy.versions.map((v) => (
+              <li key={v.id}>
+                <span className="font-medium">v{v.version}</span>{v.id === policy.currentVersionId ? " (current)" : ""} · <DateTime value={v.createdAt} />
+                <span className="block text-slate-600 dark:text-slate-400">{v.createdBy?.name ?? "system"}: {v.note ?? "—"}</span>
+              </li>
+            ))}
+          </ol>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,122 @@
+import type { IdentityActor } from "@/server/actor";
+import { assertCan } from "@/server/auth/permissions";
+import { decryptSecret } from "@/server/crypto";
+import type { Tx } from "@/server/db";
+import { dbNow } from "@/server/db/clock";
+import type { Ctx } from "@/server/domain/context";
+import { checkGrantTransition } from "@/server/domain/lifecycle/transitions";
+import type { GrantIdInput } from "@/server/domain/requests/schema";
+import { DomainError } from "@/server/errors";
+import type { RevocationReason } from "@/server/generated/prisma/enums";
+import { sendJobEvents } from "@/server/jobs/send";
+import { appendLedgerEvent } from "@/server/ledger";
+
+function requirePerson(ctx: Ctx): IdentityActor {
+  if (ctx.actor.type !== "identity") throw new DomainError("FORBIDDEN", "Only a person or a machine identity can do this.");
+  return ctx.actor;
+}
+
+async function lockGrant(tx: Tx, grantId: string) {
+  await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grantId}::uuid FOR UPDATE`;
+  const grant = await tx.grant.findUnique({
+    where: { id: grantId },
+    include: { identity: { select: { id: true, name: true } }, resource: { select: { name: true } }, accessLevel: { select: { name: true } } },
+  });
+  if (!grant) throw new DomainError("NOT_FOUND", "No such grant.");
+  return grant;
+}
+
+/**
+ * Ends a grant early: the holder's "I'm done", or an admin's revoke. A grant that has not started yet
+ * simply never starts; otherwise it becomes REVOKING and the revoker removes it from the target at once
+ * (the same path as expiry, so it is ledgered as revoked exactly once).
+ */
+async function endGrantEarly(grantId: string, ctx: Ctx, reason: RevocationReason, note: string | null) {
+  const actor = requirePerson(ctx);
+  const result = await ctx.db.$transaction(async (tx) => {
+    const grant = await lockGrant(tx, grantId);
+    if (reason === "RELEASED" && grant.identityId !== actor.id) throw new DomainError("NOT_FOUND", "No such grant.");
+    if (grant.status === "REVOKING" || grant.status === "REVOKED") return { status: grant.status };
+    const now = await dbNow(tx);
+    const target = grant.status === "SCHEDULED" ? "REVOKED" : "REVOKING";
+    checkGrantTransition(grant.status, target);
+    await tx.grant.update({
+      where: { id: grant.id },
+      data: {
+        status: target,
+        revocationReason: reason,
+        revokeRequestedAt: now,
+        ...(target === "REVOKED" ? { revokedAt: now } : { attempts: 0, nextAttemptAt: grant.status === "PROVISIONING" ? grant.nextAttemptAt : now }),
+      },
+    });
+    const who = reason === "RELEASED" ? `${actor.name} released` : `${actor.name} revoked`;
+    await appendLedgerEvent(tx, {
+      action: reason === "RELEASED" ? "access/grant.released" : "access/grant.revoke_requested",
+      actor,
+      subject: { type: "grant", id: grant.id },
+      resourceId: grant.resourceId,
+      requestId: grant.requestId,
+      grantId: grant.id,
+      summary: `${who} ${grant.accessLevel.name} on ${grant.resource.name}${reason === "RELEASED" ? "" : ` held by ${grant.identity.name}`}${note ? `: ${note}` : ""}`,
+      data: { reason, note, previousStatus: grant.status, endsAt: grant.endsAt.toISOString() },
+    });
+    if (target === "REVOKED") {
+      // Never provisioned: nothing to remove, so this is the grant's one revocation event.
+      await appendLedgerEvent(tx, {
+        action: "access/grant.revoked",
+        actor,
+        subject: { type: "grant", id: grant.id },
+        resourceId: grant.resourceId,
+        requestId: grant.requestId,
+        grantId: grant.id,
+        summary: `${grant.accessLevel.name} on ${grant.resource.name} cancelled before it started`,
+        data: { reason, removed: false, sessionsEnded: 0, lagMs: null },
+      });
+    }
+    return { status: target };
+  });
+  if (result.status === "REVOKING") {
+    await sendJobEvents([{ name: "access/grant.revoke_requested", data: { grantId }, id: `grant-revoke-${grantId}` }]);
+  }
+  return result;
+}
+
+export async function releaseGrant(input: GrantIdInput, ctx: Ctx) {
+  assertCan(ctx.actor, "access:request");
+  return endGrantEarly(input.grantId, ctx, "RELEASED", null);
+}
+
+export async function revokeGrantAsAdmin(input: GrantIdInput & { reason: string }, ctx: Ctx) {
+  assertCan(ctx.actor, "grants:revoke");
+  return endGrantEarly(input.grantId, ctx, "ADMIN", input.reason);
+}
+
+/**
+ * The one-time credential of an ephemeral login: shown to its holder once, then erased (the ledger
+ * records that it was revealed, never the secret).
+ */
+export async function revealCredential(input: GrantIdInput, ctx: Ctx) {
+  const actor = requirePerson(ctx);
+  return ctx.db.$transaction(async (tx) => {
+    const grant = await lockGrant(tx, input.grantId);
+    if (grant.identityId !== actor.id) throw new DomainError("NOT_FOUND", "No such grant.");
+    if (grant.status !== "ACTIVE") throw new DomainError("INVALID_TRANSITION", "Credentials are only available while the grant is active.");
+    if (!grant.credentialCiphertext) {
+      throw new DomainError("CONFLICT", grant.credentialRevealedAt ? "These credentials were already shown once and are not stored any more." : "This grant has no credentials to show.");
+    }
+    const credential = JSON.parse(decryptSecret(grant.credentialCiphertext, grant.id)) as Record<string, unknown>;
+    await tx.grant.update({ where: { id: grant.id }, data: { credentialCiphertext: null, credentialRevealedAt: new Date() } });
+    await appendLedgerEvent(tx, {
+      action: "access/grant.credential_revealed",
+      actor,
+      subject: { type: "grant", id: grant.id },
+      resourceId: grant.resourceId,
+      requestId: grant.requestId,
+      grantId: grant.id,
+      summary: `${actor.name} viewed the one-time credentials for ${grant.accessLevel.name} on ${grant.resource.name}`,
+      data: { username: typeof credential.username === "string" ? credential.username : null },
+    });
+    return credential;
+  });
+}
+

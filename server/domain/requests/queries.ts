@@ -1,0 +1,324 @@
+import { assertCan, can } from "@/server/auth/permissions";
+import type { Db } from "@/server/db";
+import { dbNow } from "@/server/db/clock";
+import { eligibleApprovers } from "@/server/domain/approvals/eligibility";
+import type { Ctx, PersonCtx } from "@/server/domain/context";
+import { describeStages } from "@/server/domain/policies/describe";
+import { evaluatePolicy } from "@/server/domain/policies/engine";
+import { loadPolicyInput } from "@/server/domain/requests/policy-context";
+import type { StoredDecision } from "@/server/domain/requests/records";
+import { resolveApprovers, sourcesOf } from "@/server/domain/requests/routing";
+import type { PreviewRequestInput } from "@/server/domain/requests/schema";
+import { DomainError } from "@/server/errors";
+
+/** The policy decision for a would-be request by `requesterId`, with the approvers it would go to by name. */
+export async function evaluateRequestFor(db: Db, requesterId: string, input: PreviewRequestInput) {
+  const now = await dbNow(db);
+  const loaded = await loadPolicyInput(db, {
+    requesterId,
+    resourceId: input.resourceId,
+    accessLevelId: input.accessLevelId,
+    durationMinutes: input.durationMinutes ?? 60,
+    startsAt: input.startsAt ?? now,
+    now,
+    kind: input.breakGlass ? "BREAK_GLASS" : "STANDARD",
+    justification: input.justification ?? "",
+    ticketRef: input.ticketRef,
+  });
+  const decision = evaluatePolicy(loaded.input);
+  let approvers: { stage: string; required: number; people: string[] }[] = [];
+  if (decision.ruleOutcome === "approval") {
+    const routing = { resource: loaded.resource, requester: { id: requesterId, ownerId: loaded.requester.ownerId } };
+    const { resolved, machineIds } = await resolveApprovers(db, routing, sourcesOf(decision.stages));
+    const sets = eligibleApprovers({ stages: decision.stages, resolved, requester: { id: requesterId, ownerId: loaded.requester.ownerId }, machineIds });
+    const ids = [...new Set(sets.flatMap((set) => [...set]))];
+    const names = new Map((await db.identity.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } })).map((p) => [p.id, p.name]));
+    approvers = decision.stages.map((stage, index) => ({
+      stage: stage.name,
+      required: stage.required,
+      people: [...(sets[index] ?? [])].map((id) => names.get(id) ?? "someone").sort(),
+    }));
+  }
+  return {
+    outcome: decision.outcome,
+    ruleOutcome: decision.ruleOutcome,
+    matched: decision.matched,
+    reasons: decision.reasons,
+    violations: decision.violations,
+    maxDurationMinutes: decision.maxDurationMinutes,
+    durationPresets: decision.durationPresets,
+    risk: decision.risk,
+    businessHours: decision.businessHours,
+    stagesSummary: decision.stages.length ? describeStages(decision.stages) : null,
+    approvers,
+    ticketRequired: loaded.input.rules.ticket.required,
+    ticketExample: loaded.input.rules.ticket.example ?? null,
+    justificationMinLength: loaded.input.rules.justification.minLength,
+    breakGlassAllowed: loaded.input.rules.breakGlass.allowed,
+    breakGlassMaxMinutes: loaded.input.rules.breakGlass.maxDurationMinutes,
+    policy: loaded.policy.name,
+    policyVersion: loaded.version.version,
+  };
+}
+
+/**
+ * "What will happen if I submit this?" — the policy decision for the form as it is filled in: outcome,
+ * approvers (by name), maximum duration and presets, risk and its reasons, and what to fix. Read-only.
+ */
+export async function previewRequest(input: PreviewRequestInput, ctx: PersonCtx) {
+  assertCan(ctx.actor, input.breakGlass ? "access:break_glass" : "access:request");
+  return evaluateRequestFor(ctx.db, ctx.actor.id, input);
+}
+
+/**
+ * One request, for its requester, the approvers it was routed to, auditors and admins — nobody else
+ * (another user's request id is "not found", not "forbidden": ids do not leak).
+ */
+export async function getRequestDetail(requestId: string, ctx: PersonCtx) {
+  const request = await ctx.db.accessRequest.findUnique({
+    where: { id: requestId },
+    include: {
+      requester: { select: { id: true, name: true, email: true, title: true } },
+      resource: { select: { id: true, name: true, tier: true, slug: true } },
+      accessLevel: { select: { name: true, key: true } },
+      decisions: { include: { approver: { select: { name: true } } }, orderBy: { createdAt: "asc" } },
+      approvers: { select: { identityId: true, stage: true, identity: { select: { name: true } } } },
+      grant: { select: { id: true, status: true, startsAt: true, endsAt: true, revokedAt: true } },
+      policyVersion: { select: { version: true, policy: { select: { name: true } } } },
+    },
+  });
+  const me = ctx.actor.id;
+  const visible =
+    request &&
+    (request.requesterId === me || request.approvers.some((a) => a.identityId === me) || request.decisions.some((d) => d.approverId === me) || can(ctx.actor, "ledger:read"));
+  if (!request || !visible) throw new DomainError("NOT_FOUND", "No such request.");
+  const decision = request.decision as unknown as StoredDecision;
+  const myTurn = request.status === "PENDING" && request.approvers.some((a) => a.identityId === me && a.stage === request.currentStage) && !request.decisions.some((d) => d.approverId === me);
+  return {
+    id: request.id,
+    kind: request.kind,
+    status: request.status,
+    requester: request.requester,
+    resource: request.resource,
+    accessLevel: request.accessLevel,
+    justification: request.justification,
+    ticketRef: request.ticketRef,
+    startsAt: request.startsAt,
+    durationMinutes: request.durationMinutes,
+    createdAt: request.createdAt,
+    decidedAt: request.decidedAt,
+    expiresAt: request.expiresAt,
+    riskScore: request.riskScore,
+    decision,
+    currentStage: request.currentStage,
+    stageName: decision.stages[request.currentStage]?.name ?? null,
+    decisions: request.decisions.map((d) => ({ approver: d.approver.name, decision: d.decision, comment: d.comment, stage: d.stage, durationMinutes: d.durationMinutes, at: d.createdAt })),
+    routedTo: request.approvers.filter((a) => a.stage === request.currentStage).map((a) => a.identity.name).sort(),
+    grant: request.grant,
+    policy: request.policyVersion ? `${request.policyVersion.policy.name} v${request.policyVersion.version}` : null,
+    canDecide: myTurn && can(ctx.actor, "requests:decide"),
+    canCancel: request.requesterId === me && request.status === "PENDING",
+  };
+}
+
+export interface InboxFilters {
+  tab: "pending" | "history";
+  q?: string;
+  tier?: number;
+}
+
+/**
+ * The approver's inbox: requests routed to me in their current stage that I have not decided, most
+ * urgent first (SLA, then risk), with the context a decision needs; plus requests I was routed to that
+ * were just handled by someone else (who, and how). History: my own decisions.
+ */
+export async function listInbox(filters: InboxFilters, ctx: PersonCtx) {
+  assertCan(ctx.actor, "requests:decide");
+  const me = ctx.actor.id;
+  const q = filters.q?.trim();
+  const search = q
+    ? {
+        OR: [
+          { requester: { name: { contains: q, mode: "insensitive" as const } } },
+          { resource: { name: { contains: q, mode: "insensitive" as const } } },
+          { justification: { contains: q, mode: "insensitive" as const } },
+          { ticketRef: { contains: q, mode: "insensitive" as const } },
+        ],
+      }
+    : {};
+  const tier = filters.tier ? { resource: { tier: filters.tier } } : {};
+  if (filters.tab === "history") {
+    const decisions = await ctx.db.approvalDecision.findMany({
+      where: { approverId: me, request: { ...search, ...tier } },
+      orderBy: { createdAt: "desc" },
+      take: 100,
+      include: {
+        request: {
+          select: { id: true, status: true, durationMinutes: true, justification: true, requester: { select: { name: true } }, resource: { select: { name: true, tier: true } }, accessLevel: { select: { name: true } } },
+        },
+      },
+    });
+    return { pending: [], handled: [], history: decisions.map((d) => ({ id: d.id, decision: d.decision, comment: d.comment, at: d.createdAt, request: d.request })) };
+  }
+
+  const pendingRows = await ctx.db.accessRequest.findMany({
+    where: {
+      status: "PENDING",
+      requesterId: { not: me },
+      approvers: { some: { identityId: me } },
+      decisions: { none: { approverId: me } },
+      ...search,
+      ...tier,
+    },
+    orderBy: [{ slaDueAt: "asc" }, { riskScore: "desc" }, { createdAt: "asc" }],
+    take: 100,
+    include: {
+      requester: {
+        select: {
+          id: true,
+          name: true,
+          title: true,
+          kind: true,
+          roles: true,
+          memberships: { where: { group: { kind: "TEAM" } }, select: { group: { select: { name: true } } }, take: 1 },
+          onCallShifts: { where: { startsAt: { lte: new Date() }, endsAt: { gt: new Date() } }, select: { group: { select: { name: true } } }, take: 1 },
+        },
+      },
+      resource: { select: { id: true, name: true, tier: true } },
+      accessLevel: { select: { id: true, name: true } },
+      approvers: { where: { identityId: me }, select: { stage: true } },
+      decisions: { select: { decision: true, approver: { select: { name: true } } } },
+    },
+  });
+  // Only the current stage is mine to decide.
+  const pending = pendingRows.filter((r) => r.approvers.some((a) => a.stage === r.currentStage));
+  const history = pending.length
+    ? await ctx.db.grant.groupBy({
+        by: ["identityId", "resourceId"],
+        where: { OR: pending.map((r) => ({ identityId: r.requester.id, resourceId: r.resource.id })) },
+        _count: { _all: true },
+        _max: { startsAt: true },
+      })
+    : [];
+  const historyKey = (identityId: string, resourceId: string) => `${identityId}:${resourceId}`;
+  const historyMap = new Map(history.map((h) => [historyKey(h.identityId, h.resourceId), { grants: h._count._all, lastGrantAt: h._max.startsAt }]));
+
+  const handled = await ctx.db.accessRequest.findMany({
+    where: {
+      status: { not: "PENDING" },
+      requesterId: { not: me },
+      approvers: { some: { identityId: me } },
+      decisions: { none: { approverId: me } },
+      decidedAt: { gte: new Date(Date.now() - 24 * 3600_000) },
+    },
+    orderBy: { decidedAt: "desc" },
+    take: 20,
+    select: {
+      id: true,
+      status: true,
+      decidedAt: true,
+      requester: { select: { name: true } },
+      resource: { select: { name: true } },
+      accessLevel: { select: { name: true } },
+      decisions: { select: { decision: true, approver: { select: { name: true } } }, orderBy: { createdAt: "desc" }, take: 1 },
+    },
+  });
+
+  return {
+    pending: pending.map((r) => {
+      const decision = r.decision as unknown as StoredDecision;
+      return {
+        id: r.id,
+        kind: r.kind,
+        createdAt: r.createdAt,
+        slaDueAt: r.slaDueAt,
+        expiresAt: r.expiresAt,
+        durationMinutes: r.durationMinutes,
+        startsAt: r.startsAt,
+        justification: r.justification,
+        ticketRef: r.ticketRef,
+        riskScore: r.riskScore,
+        riskReasons: decision.risk.reasons,
+        reasons: decision.reasons,
+        stage: decision.stages[r.currentStage]?.name ?? null,
+        required: decision.stages[r.currentStage]?.required ?? 1,
+        approvalsSoFar: r.decisions.filter((d) => d.decision === "APPROVE").map((d) => d.approver.name),
+        requester: {
+          name: r.requester.name,
+          title: r.requester.title,
+          kind: r.requester.kind,
+          roles: r.requester.roles,
+          team: r.requester.memberships[0]?.group.name ?? null,
+          onCall: r.requester.onCallShifts[0]?.group.name ?? null,
+        },
+        resource: r.resource,
+        accessLevel: r.accessLevel,
+        history: historyMap.get(historyKey(r.requester.id, r.resource.id)) ?? { grants: 0, lastGrantAt: null },
+      };
+    }),
+    handled: handled.map((r) => ({
+      id: r.id,
+      status: r.status,
+      decidedAt: r.decidedAt,
+      requester: r.requester.name,
+      resource: r.resource.name,
+      accessLevel: r.accessLevel.name,
+      decidedBy: r.status === "EXPIRED" ? null : (r.decisions[0]?.approver.name ?? (r.status === "CANCELLED" ? r.requester.name : null)),
+    })),
+    history: [],
+  };
+}
+
+/** A grant, for its holder (and auditors/admins): window, steps from the ledger, credentials, extensions. */
+export async function getGrantDetail(grantId: string, ctx: Ctx) {
+  if (ctx.actor.type !== "identity") throw new DomainError("FORBIDDEN", "Only people view grants.");
+  const grant = await ctx.db.grant.findUnique({
+    where: { id: grantId },
+    include: {
+      identity: { select: { id: true, name: true } },
+      resource: { select: { name: true, tier: true, connector: { select: { name: true, kind: true } } } },
+      accessLevel: { select: { name: true, mode: true } },
+      request: { select: { id: true, justification: true, ticketRef: true, kind: true } },
+      extensions: { select: { id: true, status: true, durationMinutes: true, createdAt: true }, orderBy: { createdAt: "desc" } },
+      review: { select: { id: true, status: true, dueAt: true, outcome: true } },
+    },
+  });
+  const mine = grant?.identityId === ctx.actor.id;
+  if (!grant || !(mine || can(ctx.actor, "ledger:read") || can(ctx.actor, "grants:revoke"))) throw new DomainError("NOT_FOUND", "No such grant.");
+  const steps = await ctx.db.ledgerEvent.findMany({
+    where: { OR: [{ grantId }, { requestId: grant.requestId }] },
+    orderBy: { seq: "asc" },
+    select: { seq: true, occurredAt: true, action: true, outcome: true, actorLabel: true, summary: true },
+    take: 200,
+  });
+  const now = await dbNow(ctx.db);
+  return {
+    id: grant.id,
+    status: grant.status,
+    breakGlass: grant.breakGlass,
+    holder: grant.identity,
+    resource: grant.resource,
+    accessLevel: grant.accessLevel,
+    request: grant.request,
+    startsAt: grant.startsAt,
+    endsAt: grant.endsAt,
+    activatedAt: grant.activatedAt,
+    verifiedAt: grant.verifiedAt,
+    revokedAt: grant.revokedAt,
+    revocationReason: grant.revocationReason,
+    revocationLagMs: grant.revokedAt && grant.revocationReason === "EXPIRED" ? Math.max(0, grant.revokedAt.getTime() - grant.endsAt.getTime()) : null,
+    targetPrincipal: grant.targetPrincipal,
+    targetDetails: grant.targetDetails,
+    lastError: grant.lastError,
+    attempts: grant.attempts,
+    credentialAvailable: mine && grant.status === "ACTIVE" && Boolean(grant.credentialCiphertext),
+    credentialRevealedAt: grant.credentialRevealedAt,
+    extensions: grant.extensions,
+    review: grant.review,
+    serverNow: now,
+    steps: steps.map((s) => ({ ...s, seq: s.seq.toString() })),
+    canRelease: mine && ["SCHEDULED", "PROVISIONING", "ACTIVE"].includes(grant.status),
+    canExtend: mine && grant.status === "ACTIVE" && !grant.breakGlass && !grant.extensions.some((e) => e.status === "PENDING"),
+    canRevoke: !mine && can(ctx.actor, "grants:revoke") && ["SCHEDULED", "PROVISIONING", "ACTIVE"].includes(grant.status),
+  };
+}
