@@ -42,3 +42,24 @@ export async function listRequestableResources(input: CatalogSearchInput, ctx: C
   });
   return resources;
 }
+
+/** Everything the admin resource pages need: resources with levels, connectors and groups to pick from. */
+export async function listResourcesForAdmin(ctx: Ctx) {
+  assertCan(ctx.actor, "admin:manage");
+  const [resources, connectors, groups] = await Promise.all([
+    ctx.db.resource.findMany({
+      include: {
+        accessLevels: { orderBy: { riskWeight: "asc" } },
+        connector: { select: { id: true, name: true, kind: true } },
+        ownerGroup: { select: { id: true, name: true } },
+        fallbackGroup: { select: { id: true, name: true } },
+        policies: { select: { id: true } },
+        _count: { select: { grants: { where: { status: "ACTIVE" } } } },
+      },
+      orderBy: [{ tier: "asc" }, { name: "asc" }],
+    }),
+    ctx.db.connector.findMany({ select: { id: true, name: true, kind: true }, orderBy: { name: "asc" } }),
+    ctx.db.group.findMany({ select: { id: true, name: true, kind: true }, orderBy: { name: "asc" } }),
+  ]);
+  return { resources, connectors, groups };
+}

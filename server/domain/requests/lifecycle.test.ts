@@ -140,7 +140,8 @@ describe("bad input is refused with a specific error and changes nothing", () =>
     ["duration 0", { durationMinutes: 0 }, /more than 0/],
     ["a negative duration", { durationMinutes: -5 }, /more than 0/],
     ["a NaN duration", { durationMinutes: Number.NaN }, /number/i],
-    ["a 1e309 duration", { durationMinutes: 1e309 }, /number|longer/i],
+    // 1e309 overflows to Infinity when parsed, as it does in a JSON body.
+    ["a 1e309 duration", { durationMinutes: Number("1e309") }, /number|longer/i],
     ["a duration above the policy maximum", { durationMinutes: 600 }, /at most|maximum/i],
     ["a start in the past", { startsAt: new Date(Date.now() - 3600_000).toISOString() }, /past/i],
     ["a timestamp without a time zone", { startsAt: "2030-01-01T10:00:00" }, /time zone/],

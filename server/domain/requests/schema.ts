@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 /** Control characters other than tab and newline have no place in a justification or comment. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/;
 /** What spreadsheets treat as the start of a formula (CSV injection) — never needed to start a sentence. */
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -31,7 +32,7 @@ export const ZTicketRef = z
   .string()
   .trim()
   .max(100, "Ticket reference is too long (at most 100 characters).")
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._\/#:-]*$/, "Ticket reference may only contain letters, digits and . _ / # : -")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/#:-]*$/, "Ticket reference may only contain letters, digits and . _ / # : -")
   .optional()
   .or(z.literal("").transform(() => undefined));
 

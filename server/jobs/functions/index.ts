@@ -9,6 +9,8 @@ import { reapplyExtendedGrant } from "@/server/jobs/functions/reapply-extended-g
 import { reconcileGrants } from "@/server/jobs/functions/reconcile-grants";
 import { requestSla } from "@/server/jobs/functions/request-sla";
 import { revokeExpiredGrants } from "@/server/jobs/functions/revoke-expired-grants";
+import { ledgerCheckpoint } from "@/server/jobs/functions/ledger-checkpoint";
+import { evidencePack } from "@/server/jobs/functions/evidence-pack";
 
 /** Every job Keycard runs: served at /api/inngest and run by the local runner. */
 export const jobs: Job[] = [
@@ -22,4 +24,6 @@ export const jobs: Job[] = [
   requestSla,
   grantExpiryWarnings,
   housekeeping,
+  ledgerCheckpoint,
+  evidencePack,
 ];

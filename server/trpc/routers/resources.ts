@@ -1,9 +1,12 @@
-import { listRequestableResources } from "@/server/domain/catalog/queries";
-import { ZCatalogSearchInput } from "@/server/domain/catalog/schema";
+import { saveResource } from "@/server/domain/catalog/mutations";
+import { listRequestableResources, listResourcesForAdmin } from "@/server/domain/catalog/queries";
+import { ZCatalogSearchInput, ZSaveResourceInput } from "@/server/domain/catalog/schema";
 import { createTRPCRouter, permittedProcedure } from "@/server/trpc/init";
 
 export const resourcesRouter = createTRPCRouter({
   list: permittedProcedure("access:request")
     .input(ZCatalogSearchInput)
     .query(({ ctx, input }) => listRequestableResources(input, ctx)),
+  adminList: permittedProcedure("admin:manage").query(({ ctx }) => listResourcesForAdmin(ctx)),
+  save: permittedProcedure("admin:manage").input(ZSaveResourceInput).mutation(({ ctx, input }) => saveResource(input, ctx)),
 });
