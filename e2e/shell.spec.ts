@@ -10,6 +10,14 @@ const pages = [
   { path: "/ledger", heading: "Ledger", area: "Ledger" },
   { path: "/reports", heading: "Reports", area: "Reports" },
   { path: "/admin", heading: "System status", area: "Admin" },
+  { path: "/admin/identities", heading: "Identities", area: "Admin" },
+  { path: "/admin/resources", heading: "Resources", area: "Admin" },
+  { path: "/admin/policies", heading: "Policies", area: "Admin" },
+  { path: "/admin/tokens", heading: "API tokens", area: "Admin" },
+  { path: "/admin/break-glass", heading: "Break-glass reviews", area: "Admin" },
+  { path: "/admin/notifications", heading: /Notifications|Notification delivery/, area: "Admin" },
+  { path: "/break-glass", heading: "Break-glass", area: "Request" },
+  { path: "/notifications", heading: "Notifications", area: null },
 ] as const;
 
 const personas = [
@@ -66,4 +74,15 @@ test("dark mode can be switched on and is remembered", async ({ page }, testInfo
   await expect(page.locator("html")).toHaveClass(/dark/);
   await expectAccessible(page, testInfo, "admin-dark");
   await keepScreenshot(page, testInfo, "admin-dark");
+});
+
+test("a cross-site form or text/plain post cannot run a mutation, even with a valid session", async ({ page }) => {
+  await signInAs(page, "Maya Chen");
+  const body = JSON.stringify({ json: { requestId: "00000000-0000-7000-8000-000000000000" } });
+  const asForm = await page.request.post("/api/trpc/requests.cancel", { headers: { "content-type": "application/x-www-form-urlencoded" }, data: body });
+  expect(asForm.status()).toBe(415);
+  const asText = await page.request.post("/api/trpc/requests.cancel", { headers: { "content-type": "text/plain" }, data: body });
+  expect(asText.status()).toBe(415);
+  const foreign = await page.request.post("/api/trpc/requests.cancel", { headers: { "content-type": "application/json", origin: "https://evil.example" }, data: body });
+  expect(foreign.status()).toBe(403);
 });

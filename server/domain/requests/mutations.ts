@@ -8,7 +8,7 @@ import type { Ctx } from "@/server/domain/context";
 import { scheduleGrantForRequest } from "@/server/domain/grants/schedule";
 import { assertRequestOpen, checkRequestTransition } from "@/server/domain/lifecycle/transitions";
 import { evaluatePolicy, type PolicyDecision } from "@/server/domain/policies/engine";
-import type { ApprovalStage, ApproverSource } from "@/server/domain/policies/schema";
+import type { ApproverSource } from "@/server/domain/policies/schema";
 import { loadPolicyInput } from "@/server/domain/requests/policy-context";
 import { requestRef, storedDecision, type StoredDecision } from "@/server/domain/requests/records";
 import { resolveApprovers, sourcesOf } from "@/server/domain/requests/routing";
@@ -75,18 +75,16 @@ export async function createRequest(input: CreateRequestInput, ctx: Ctx): Promis
     const decision = evaluatePolicy(loaded.input);
     refuseViolations(decision);
 
-    let stages: ApprovalStage[] = decision.stages;
     let context: ApprovalContext | null = null;
     if (decision.outcome === "approval") {
       const routing = { resource: loaded.resource, requester: { id: actor.id, ownerId: loaded.requester.ownerId } };
-      const { resolved, machineIds } = await resolveApprovers(tx, routing, sourcesOf(stages, decision.escalateTo));
-      context = { stages, resolved, requester: { id: actor.id, ownerId: loaded.requester.ownerId }, machineIds };
+      const { resolved, machineIds } = await resolveApprovers(tx, routing, sourcesOf(decision.stages, decision.escalateTo));
+      context = { stages: decision.stages, resolved, requester: { id: actor.id, ownerId: loaded.requester.ownerId }, machineIds };
       // Even with escalation, nobody but the requester could approve: say so now instead of letting it rot.
-      const withEscalation: ApprovalContext = { ...context, stages: stages.map((s) => ({ ...s, sources: [...new Set([...s.sources, ...decision.escalateTo])] })) };
+      const withEscalation: ApprovalContext = { ...context, stages: decision.stages.map((s) => ({ ...s, sources: [...new Set([...s.sources, ...decision.escalateTo])] })) };
       if (!canStillBeApproved(withEscalation, [])) {
         throw new DomainError("VALIDATION", "Nobody but you is able to approve this request (the approver groups are empty or only contain you). Ask an admin to fix the resource's owners.");
       }
-      stages = context.stages.slice();
     }
 
     const status = decision.outcome === "auto_approve" ? "APPROVED" : decision.outcome === "deny" ? "DENIED" : "PENDING";

@@ -9,8 +9,6 @@ import { reapplyExtendedGrant } from "@/server/jobs/functions/reapply-extended-g
 import { reconcileGrants } from "@/server/jobs/functions/reconcile-grants";
 import { requestSla } from "@/server/jobs/functions/request-sla";
 import { revokeExpiredGrants } from "@/server/jobs/functions/revoke-expired-grants";
-import { ledgerCheckpoint } from "@/server/jobs/functions/ledger-checkpoint";
-import { evidencePack } from "@/server/jobs/functions/evidence-pack";
 
 /** Every job Keycard runs: served at /api/inngest and run by the local runner. */
 export const jobs: Job[] = [
@@ -24,6 +22,4 @@ export const jobs: Job[] = [
   requestSla,
   grantExpiryWarnings,
   housekeeping,
-  ledgerCheckpoint,
-  evidencePack,
 ];
