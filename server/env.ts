@@ -79,6 +79,11 @@ export const ZEnv = z
     KEYCARD_SCHEDULER: z.enum(["auto", "local", "inngest", "off"]).default("auto"),
     /** Port of the embedded PostgreSQL target served for demo resources (0 = off). */
     KEYCARD_DEMO_TARGET_PORT: z.coerce.number().int().min(0).max(65535).default(54329),
+    /** Minutes before a grant's end at which its holder is warned, e.g. "15,5". */
+    KEYCARD_EXPIRY_WARNINGS: z
+      .string()
+      .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, "must be a comma-separated list of minutes, e.g. 15,5")
+      .default("15,5"),
     // ─── notifications (server/notifications, docs/notifications.md) ─────────────────────────────
     /** SMTP server for email notifications; unset = no email is queued (in-app and webhooks still work). */
     KEYCARD_SMTP_URL: z

@@ -131,7 +131,7 @@ export function NotificationBell() {
             type="button"
             disabled={count === 0 || markAllRead.isPending}
             onClick={() => markAllRead.mutate()}
-            className="rounded px-1.5 py-0.5 text-xs font-medium text-brand-700 hover:bg-brand-50 disabled:cursor-not-allowed disabled:text-slate-500 disabled:hover:bg-transparent dark:text-brand-100 dark:hover:bg-slate-800 dark:disabled:text-slate-400"
+            className="rounded px-1.5 py-0.5 text-xs font-medium text-brand-700 hover:bg-brand-50 disabled:cursor-not-allowed disabled:text-slate-500 dark:text-slate-400 disabled:hover:bg-transparent dark:text-brand-100 dark:hover:bg-slate-800 dark:disabled:text-slate-400"
           >
             Mark all read
           </button>

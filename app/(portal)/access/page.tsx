@@ -65,7 +65,7 @@ export default async function MyAccessPage() {
                 {requests.map((r) => (
                   <tr key={r.id}>
                     <Td><Link href={`/access/requests/${r.id}`} className="mr-2 underline-offset-2 hover:underline">{r.resource.name}</Link><TierBadge tier={r.resource.tier} /></Td>
-                    <Td>{r.accessLevel.name}{r.kind !== "STANDARD" ? <span className="ml-1 text-xs text-slate-500">({r.kind.toLowerCase().replace("_", "-")})</span> : null}</Td>
+                    <Td>{r.accessLevel.name}{r.kind !== "STANDARD" ? <span className="ml-1 text-xs text-slate-500 dark:text-slate-400">({r.kind.toLowerCase().replace("_", "-")})</span> : null}</Td>
                     <Td>{formatDuration(r.durationMinutes)}</Td>
                     <Td><StatusBadge status={r.status} /></Td>
                     <Td><DateTime value={r.createdAt} /></Td>

@@ -64,7 +64,7 @@ export default async function AdminStatusPage() {
                     {fn.localEverySeconds && scheduler.mode === "local" ? <> · locally every {fn.localEverySeconds} s</> : null}
                     {fn.event ? <>event <code>{fn.event}</code></> : null}
                   </Td>
-                  <Td>{fn.lastRun ? <DateTime value={fn.lastRun.finishedAt ?? fn.lastRun.startedAt} /> : <span className="text-slate-500">not run yet</span>}</Td>
+                  <Td>{fn.lastRun ? <DateTime value={fn.lastRun.finishedAt ?? fn.lastRun.startedAt} /> : <span className="text-slate-500 dark:text-slate-400">not run yet</span>}</Td>
                   <Td>{fn.lastRun ? <StatusBadge status={fn.lastRun.status} /> : null}{fn.lastRun?.error ? <span className="ml-2 text-xs text-red-700 dark:text-red-300">{fn.lastRun.error}</span> : null}</Td>
                   <Td className="tabular-nums">{fn.failures24h}</Td>
                 </tr>

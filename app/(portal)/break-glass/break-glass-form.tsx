@@ -48,7 +48,7 @@ export function BreakGlassForm({ resources }: { resources: { id: string; name: s
         <div>
           <label htmlFor={ids.minutes} className="mb-1 block font-medium">Minutes</label>
           <input id={ids.minutes} type="number" min={1} max={240} value={Number.isFinite(minutes) ? minutes : ""} onChange={(e) => setMinutes(e.target.valueAsNumber)} className="w-28 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900" />
-          <p className="mt-1 text-xs text-slate-500">The policy caps break-glass windows (usually 60 minutes).</p>
+          <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">The policy caps break-glass windows (usually 60 minutes).</p>
         </div>
         <div>
           <label htmlFor={ids.reason} className="mb-1 block font-medium">Reason</label>
@@ -56,7 +56,7 @@ export function BreakGlassForm({ resources }: { resources: { id: string; name: s
           {errors.reason ? <p className="mt-1 text-xs text-red-700 dark:text-red-300">{errors.reason}</p> : null}
         </div>
         <div>
-          <label htmlFor={ids.ticket} className="mb-1 block font-medium">Incident <span className="font-normal text-slate-500">(optional)</span></label>
+          <label htmlFor={ids.ticket} className="mb-1 block font-medium">Incident <span className="font-normal text-slate-500 dark:text-slate-400">(optional)</span></label>
           <input id={ids.ticket} value={ticketRef} onChange={(e) => setTicketRef(e.target.value)} placeholder="INC-1234" className={inputClass} />
         </div>
         <label htmlFor={ids.confirm} className="flex items-start gap-2">

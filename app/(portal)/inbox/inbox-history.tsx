@@ -10,7 +10,7 @@ import { useTRPC } from "@/app/_trpc/client";
 export function InboxHistory({ filters }: { filters: { q?: string; tier?: number } }) {
   const trpc = useTRPC();
   const history = useQuery(trpc.requests.inbox.queryOptions({ tab: "history", ...filters }));
-  if (history.isPending) return <p role="status" className="text-sm text-slate-600">Loading your decisions…</p>;
+  if (history.isPending) return <p role="status" className="text-sm text-slate-600 dark:text-slate-400">Loading your decisions…</p>;
   const rows = history.data?.history ?? [];
   return (
     <Card>
@@ -26,7 +26,7 @@ export function InboxHistory({ filters }: { filters: { q?: string; tier?: number
               <tr key={d.id}>
                 <Td><DateTime value={d.at} /></Td>
                 <Td>{d.request.requester.name}</Td>
-                <Td><Link className="underline-offset-2 hover:underline" href={`/access/requests/${d.request.id}`}>{d.request.accessLevel.name} on {d.request.resource.name}</Link> <TierBadge tier={d.request.resource.tier} /> <span className="text-xs text-slate-500">{formatDuration(d.request.durationMinutes)}</span></Td>
+                <Td><Link className="underline-offset-2 hover:underline" href={`/access/requests/${d.request.id}`}>{d.request.accessLevel.name} on {d.request.resource.name}</Link> <TierBadge tier={d.request.resource.tier} /> <span className="text-xs text-slate-500 dark:text-slate-400">{formatDuration(d.request.durationMinutes)}</span></Td>
                 <Td><Badge tone={d.decision === "APPROVE" ? "good" : "bad"}>{d.decision === "APPROVE" ? "approved" : "denied"}</Badge></Td>
                 <Td><StatusBadge status={d.request.status} /></Td>
                 <Td className="max-w-xs truncate">{d.comment ?? "—"}</Td>

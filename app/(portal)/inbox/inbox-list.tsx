@@ -160,7 +160,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
                     {selected.requester.onCall ? <span className="ml-1"><Badge tone="good">on call ({selected.requester.onCall})</Badge></span> : null}
                   </dd>
                   <dt className="text-slate-500 dark:text-slate-400">Why</dt>
-                  <dd className="whitespace-pre-wrap break-words">{selected.justification}{selected.ticketRef ? <span className="ml-2 text-slate-500">[{selected.ticketRef}]</span> : null}</dd>
+                  <dd className="whitespace-pre-wrap break-words">{selected.justification}{selected.ticketRef ? <span className="ml-2 text-slate-500 dark:text-slate-400">[{selected.ticketRef}]</span> : null}</dd>
                   <dt className="text-slate-500 dark:text-slate-400">For how long</dt>
                   <dd>{formatDuration(selected.durationMinutes)} from <DateTime value={selected.startsAt} /></dd>
                   <dt className="text-slate-500 dark:text-slate-400">Stage</dt>
@@ -177,7 +177,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
                   </dd>
                 </dl>
                 <div>
-                  <label htmlFor={ids.comment} className="mb-1 block font-medium">Comment <span className="font-normal text-slate-500">(required to deny)</span></label>
+                  <label htmlFor={ids.comment} className="mb-1 block font-medium">Comment <span className="font-normal text-slate-500 dark:text-slate-400">(required to deny)</span></label>
                   <textarea id={ids.comment} ref={commentRef} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} className={inputClass} placeholder="The requester sees this" />
                 </div>
                 <div className="flex flex-wrap items-end gap-3">
@@ -206,7 +206,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
             {inbox.data.handled.map((h) => (
               <li key={h.id} data-testid="handled-item">
                 {h.requester} → {h.accessLevel} on {h.resource}: <StatusBadge status={h.status} />
-                {h.decidedBy ? <> by {h.decidedBy}</> : null} <span className="text-slate-500"><DateTime value={h.decidedAt} /></span>
+                {h.decidedBy ? <> by {h.decidedBy}</> : null} <span className="text-slate-500 dark:text-slate-400"><DateTime value={h.decidedAt} /></span>
               </li>
             ))}
           </ul>

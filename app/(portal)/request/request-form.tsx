@@ -201,7 +201,7 @@ export function RequestForm({ resources, initialResourceId, initialLevelKey }: {
             </div>
             <div>
               <label htmlFor={ids.ticket} className="mb-1 block text-sm font-medium">
-                Ticket {preview.data?.ticketRequired ? <span className="text-red-700 dark:text-red-300">(required)</span> : <span className="font-normal text-slate-500">(optional)</span>}
+                Ticket {preview.data?.ticketRequired ? <span className="text-red-700 dark:text-red-300">(required)</span> : <span className="font-normal text-slate-500 dark:text-slate-400">(optional)</span>}
               </label>
               <input id={ids.ticket} value={ticketRef} onChange={(e) => setTicketRef(e.target.value)} placeholder={preview.data?.ticketExample ?? "INC-1234"} aria-invalid={Boolean(showViolation("ticketRef") || serverFieldErrors.ticketRef)} className={inputClass} />
               {serverFieldErrors.ticketRef ?? showViolation("ticketRef") ? <p className="mt-1 text-xs text-red-700 dark:text-red-300">{serverFieldErrors.ticketRef ?? showViolation("ticketRef")}</p> : null}

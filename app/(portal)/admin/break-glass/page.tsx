@@ -27,7 +27,7 @@ export default async function BreakGlassReviewsPage() {
                     <span className="font-medium">{r.grant.identity.name}</span> took
                     <Link className="underline" href={`/admin/grants/${r.grant.id}`}>{r.grant.accessLevel.name} on {r.grant.resource.name}</Link>
                     <TierBadge tier={r.grant.resource.tier} />
-                    <span className="text-slate-500"><DateTime value={r.grant.startsAt} /> → <DateTime value={r.grant.endsAt} /></span>
+                    <span className="text-slate-500 dark:text-slate-400"><DateTime value={r.grant.startsAt} /> → <DateTime value={r.grant.endsAt} /></span>
                     <Badge tone={r.overdue ? "bad" : "warn"}>{r.overdue ? "overdue since" : "due"} <DateTime value={r.dueAt} /></Badge>
                   </div>
                   <p className="mt-1 text-sm">“{r.grant.request.justification}”{r.grant.request.ticketRef ? ` [${r.grant.request.ticketRef}]` : ""}</p>

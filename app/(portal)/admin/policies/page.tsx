@@ -27,7 +27,7 @@ export default async function PoliciesPage() {
                 <tr key={p.id}>
                   <Td><Link className="font-medium underline-offset-2 hover:underline" href={`/admin/policies/${p.id}`}>{p.name}</Link></Td>
                   <Td>{p.resource ? <>{p.resource.name} <TierBadge tier={p.resource.tier} /></> : p.tier ? <>Every tier-{p.tier} resource without its own policy</> : "—"}</Td>
-                  <Td className="tabular-nums">v{p.currentVersion?.version ?? "—"} <span className="text-slate-500">({p._count.versions} versions)</span></Td>
+                  <Td className="tabular-nums">v{p.currentVersion?.version ?? "—"} <span className="text-slate-500 dark:text-slate-400">({p._count.versions} versions)</span></Td>
                   <Td><DateTime value={p.currentVersion?.createdAt} /> {p.currentVersion?.createdBy ? `by ${p.currentVersion.createdBy.name}` : ""}<span className="block text-xs text-slate-600 dark:text-slate-400">{p.currentVersion?.note}</span></Td>
                 </tr>
               ))}

@@ -41,7 +41,7 @@ export default async function ResourcesAdminPage({ searchParams }: { searchParam
                 <tr key={r.id}>
                   <Td><span className="font-medium">{r.name}</span><code className="block text-xs text-slate-600 dark:text-slate-400">{r.slug}</code>{!r.requestable ? <Badge tone="warn">not requestable</Badge> : null}</Td>
                   <Td><TierBadge tier={r.tier} /></Td>
-                  <Td>{r.connector ? `${r.connector.name}` : <span className="text-slate-500">none</span>}</Td>
+                  <Td>{r.connector ? `${r.connector.name}` : <span className="text-slate-500 dark:text-slate-400">none</span>}</Td>
                   <Td>{r.ownerGroup?.name ?? "—"}<span className="block text-xs text-slate-600 dark:text-slate-400">fallback: {r.fallbackGroup?.name ?? "—"}</span></Td>
                   <Td><span className="flex flex-wrap gap-1">{r.accessLevels.map((l) => <Badge key={l.id} tone="info">{l.name}</Badge>)}</span></Td>
                   <Td className="tabular-nums">{r._count.grants}</Td>

@@ -116,7 +116,7 @@ export function TokensManager({ tokens, identities }: { tokens: TokenRow[]; iden
                 const expired = t.expired;
                 return (
                   <tr key={t.id}>
-                    <Td><span className="font-medium">{t.name}</span><code className="block text-xs text-slate-500">{t.prefix}…</code></Td>
+                    <Td><span className="font-medium">{t.name}</span><code className="block text-xs text-slate-500 dark:text-slate-400">{t.prefix}…</code></Td>
                     <Td>{t.identity.name}</Td>
                     <Td><span className="flex flex-wrap gap-1">{t.scopes.map((s) => <Badge key={s}>{s}</Badge>)}</span></Td>
                     <Td><DateTime value={t.expiresAt} /></Td>

@@ -72,7 +72,7 @@ export function ExtendForm({ grantId }: { grantId: string }) {
         <textarea id={ids.why} rows={2} value={justification} onChange={(e) => setJustification(e.target.value)} className={inputClass} aria-invalid={Boolean(errors.justification)} />
       </div>
       <div>
-        <label htmlFor={ids.ticket} className="mb-1 block font-medium">Ticket <span className="font-normal text-slate-500">(if the policy wants one)</span></label>
+        <label htmlFor={ids.ticket} className="mb-1 block font-medium">Ticket <span className="font-normal text-slate-500 dark:text-slate-400">(if the policy wants one)</span></label>
         <input id={ids.ticket} value={ticketRef} onChange={(e) => setTicketRef(e.target.value)} className={inputClass} />
       </div>
       {extend.error ? <p role="alert" className="text-red-700 dark:text-red-300">{describeError(extend.error)}</p> : null}

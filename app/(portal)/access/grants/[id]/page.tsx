@@ -70,7 +70,7 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
               {grant.steps.map((step) => (
                 <li key={step.seq} className="mb-3 ml-4">
                   <span className={`absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full ${step.outcome === "success" ? "bg-emerald-500" : step.outcome === "denied" ? "bg-amber-500" : "bg-red-500"}`} aria-hidden="true" />
-                  <p className="text-sm font-medium">{stepLabels[step.action] ?? step.action} <span className="font-normal text-slate-500"><DateTime value={step.occurredAt} /> · {step.actorLabel}</span></p>
+                  <p className="text-sm font-medium">{stepLabels[step.action] ?? step.action} <span className="font-normal text-slate-500 dark:text-slate-400"><DateTime value={step.occurredAt} /> · {step.actorLabel}</span></p>
                   <p className="text-sm text-slate-600 dark:text-slate-400">{step.summary}</p>
                 </li>
               ))}

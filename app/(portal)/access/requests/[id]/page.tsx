@@ -77,8 +77,8 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
                     <div className="flex flex-wrap items-center gap-2">
                       <Badge tone={d.decision === "APPROVE" ? "good" : "bad"}>{d.decision === "APPROVE" ? "approved" : "denied"}</Badge>
                       <span className="font-medium">{d.approver}</span>
-                      <span className="text-slate-500"><DateTime value={d.at} /></span>
-                      {d.durationMinutes ? <span className="text-slate-500">shortened to {formatDuration(d.durationMinutes)}</span> : null}
+                      <span className="text-slate-500 dark:text-slate-400"><DateTime value={d.at} /></span>
+                      {d.durationMinutes ? <span className="text-slate-500 dark:text-slate-400">shortened to {formatDuration(d.durationMinutes)}</span> : null}
                     </div>
                     {d.comment ? <p className="mt-1 whitespace-pre-wrap break-words" data-testid="decision-comment">“{d.comment}”</p> : null}
                   </li>
