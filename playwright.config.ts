@@ -52,7 +52,7 @@ export default defineConfig({
         AUTH_URL: baseURL,
         KEYCARD_DEMO: "1",
         KEYCARD_ALLOW_DEMO_IN_PRODUCTION: "1",
-        KEYCARD_DEMO_TARGET_PORT: "54339",
+        KEYCARD_DEMO_TARGET_PORT: process.env.E2E_DEMO_TARGET_PORT ?? "54339",
         KEYCARD_SCHEDULER: "local",
         AUTH_OIDC_ISSUER: `http://127.0.0.1:${OIDC_PORT}`,
         AUTH_OIDC_CLIENT_ID: "keycard-e2e",
