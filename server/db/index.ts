@@ -34,6 +34,13 @@ export interface DatabaseOptions {
   poolMax?: number;
 }
 
+/**
+ * Prisma's defaults (2 s to start a transaction, 5 s to finish) fail under bursts on a small machine:
+ * ledgered transactions queue on the ledger lock. A request that waits this long is still better than a
+ * spurious 500; the API answers 503 + Retry-After beyond it.
+ */
+const transactionOptions = { maxWait: 10_000, timeout: 20_000 } as const;
+
 export function openDatabase(options: DatabaseOptions): Database {
   return options.url ? openPostgres(options.url, options.poolMax ?? 10) : openEmbedded(options.dataDir ?? "memory");
 }
@@ -46,7 +53,7 @@ function openPostgres(url: string, poolMax: number): Database {
   pool.on("error", (error) => {
     if (!closing) console.warn(`[keycard:db] idle PostgreSQL connection lost: ${error.message}`);
   });
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions });
   const parsed = new URL(url);
   return {
     kind: "postgresql",
@@ -77,7 +84,7 @@ function openEmbedded(dataDir: string): Database {
     fs.mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
     pglite = new PGlite(dataDir);
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), transactionOptions });
   return {
     kind: "embedded",
     prisma,

@@ -39,6 +39,8 @@ export interface RequestCreated {
   status: "PENDING" | "APPROVED" | "DENIED";
   grantId: string | null;
   decision: StoredDecision;
+  /** True when an earlier call with the same idempotency key created it. */
+  replayed: boolean;
 }
 
 /**
@@ -54,11 +56,28 @@ export async function createRequest(input: CreateRequestInput, ctx: Ctx): Promis
       where: { requesterId_clientRequestId: { requesterId: actor.id, clientRequestId: input.clientRequestId } },
       select: { id: true, status: true, decision: true, grant: { select: { id: true } } },
     });
-    if (existing) return { id: existing.id, status: existing.status as RequestCreated["status"], grantId: existing.grant?.id ?? null, decision: existing.decision as unknown as StoredDecision };
+    if (existing) return { id: existing.id, status: existing.status as RequestCreated["status"], grantId: existing.grant?.id ?? null, decision: existing.decision as unknown as StoredDecision, replayed: true };
   }
 
   const events: JobEvent[] = [];
-  const created = await ctx.db.$transaction(async (tx) => {
+  const created = await createInTransaction(input, ctx, actor, events).catch(async (error: unknown) => {
+    // Two concurrent calls with one idempotency key: the loser returns the winner's request.
+    if (input.clientRequestId && (error as { code?: string }).code === "P2002") {
+      const existing = await ctx.db.accessRequest.findUnique({
+        where: { requesterId_clientRequestId: { requesterId: actor.id, clientRequestId: input.clientRequestId } },
+        select: { id: true, status: true, decision: true, grant: { select: { id: true } } },
+      });
+      if (existing) return { id: existing.id, status: existing.status as RequestCreated["status"], grantId: existing.grant?.id ?? null, decision: existing.decision as unknown as StoredDecision, replayed: true };
+    }
+    throw error;
+  });
+  await sendJobEvents(events);
+  kickDelivery();
+  return created;
+}
+
+function createInTransaction(input: CreateRequestInput, ctx: Ctx, actor: IdentityActor, events: JobEvent[]): Promise<RequestCreated> {
+  return ctx.db.$transaction(async (tx) => {
     const now = await dbNow(tx);
     const startsAt = input.startsAt ?? now;
     const loaded = await loadPolicyInput(tx, {
@@ -159,11 +178,8 @@ export async function createRequest(input: CreateRequestInput, ctx: Ctx): Promis
       await tx.requestApprover.createMany({ data: [...firstStage].map((identityId) => ({ requestId: request.id, identityId, stage: 0 })), skipDuplicates: true });
       await enqueueNotifications(tx, requestCreated({ request: ref, approverIds: [...firstStage], stage: 0 }));
     }
-    return { id: request.id, status, grantId, decision: stored } satisfies RequestCreated;
+    return { id: request.id, status, grantId, decision: stored, replayed: false } satisfies RequestCreated;
   });
-  await sendJobEvents(events);
-  kickDelivery();
-  return created;
 }
 
 /** Requests are decided one at a time: the row lock makes two simultaneous decisions see each other. */

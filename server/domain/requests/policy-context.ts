@@ -33,8 +33,9 @@ export interface LoadPolicyInputArgs {
 
 /** Loads everything the pure policy engine needs, in a handful of indexed queries. */
 export async function loadPolicyInput(db: DbOrTx, args: LoadPolicyInputArgs) {
-  const [requester, resource, accessLevel] = await Promise.all([
-    db.identity.findUnique({
+  // Sequential on purpose: inside an interactive transaction all queries share one connection, and
+  // pg queues (and deprecates) concurrent queries on one client.
+  const requester = await db.identity.findUnique({
       where: { id: args.requesterId },
       select: {
         id: true,
@@ -44,8 +45,8 @@ export async function loadPolicyInput(db: DbOrTx, args: LoadPolicyInputArgs) {
         name: true,
         memberships: { select: { group: { select: { id: true, slug: true, kind: true } } } },
       },
-    }),
-    db.resource.findUnique({
+    });
+  const resource = await db.resource.findUnique({
       where: { id: args.resourceId },
       select: {
         id: true,
@@ -62,9 +63,8 @@ export async function loadPolicyInput(db: DbOrTx, args: LoadPolicyInputArgs) {
         connectorId: true,
         ownerGroup: { select: { slug: true } },
       },
-    }),
-    db.accessLevel.findUnique({ where: { id: args.accessLevelId }, select: { id: true, key: true, name: true, riskWeight: true, resourceId: true } }),
-  ]);
+    });
+  const accessLevel = await db.accessLevel.findUnique({ where: { id: args.accessLevelId }, select: { id: true, key: true, name: true, riskWeight: true, resourceId: true } });
   if (!requester || requester.status !== "ACTIVE") throw new DomainError("FORBIDDEN", "Your identity is not active.");
   if (!resource || resource.archivedAt || !resource.requestable) throw new DomainError("NOT_FOUND", "No such requestable resource.", { field: "resourceId" });
   if (!accessLevel || accessLevel.resourceId !== resource.id) {
@@ -75,16 +75,15 @@ export async function loadPolicyInput(db: DbOrTx, args: LoadPolicyInputArgs) {
   // A machine is judged with its owner's team (leads, on-call) but its own history.
   const personId = requester.ownerId ?? requester.id;
   const weekAgo = new Date(args.now.getTime() - 7 * 24 * 3600_000);
-  const [leads, shifts, requestsSameAccess7d, grantsSameAccessEver, activeGrantsForResource] = await Promise.all([
-    db.groupMembership.findMany({
-      where: { isLead: true, group: { kind: "TEAM", members: { some: { identityId: personId } } } },
-      select: { identityId: true },
-    }),
-    db.onCallShift.findMany({
-      where: { identityId: personId, startsAt: { lte: args.now }, endsAt: { gt: args.now } },
-      select: { group: { select: { slug: true } } },
-    }),
-    db.accessRequest.count({
+  const leads = await db.groupMembership.findMany({
+    where: { isLead: true, group: { kind: "TEAM", members: { some: { identityId: personId } } } },
+    select: { identityId: true },
+  });
+  const shifts = await db.onCallShift.findMany({
+    where: { identityId: personId, startsAt: { lte: args.now }, endsAt: { gt: args.now } },
+    select: { group: { select: { slug: true } } },
+  });
+  const requestsSameAccess7d = await db.accessRequest.count({
       where: {
         requesterId: requester.id,
         resourceId: resource.id,
@@ -92,10 +91,9 @@ export async function loadPolicyInput(db: DbOrTx, args: LoadPolicyInputArgs) {
         createdAt: { gte: weekAgo },
         ...(args.excludeRequestId ? { id: { not: args.excludeRequestId } } : {}),
       },
-    }),
-    db.grant.count({ where: { identityId: requester.id, resourceId: resource.id, accessLevelId: accessLevel.id } }),
-    db.grant.count({ where: { identityId: requester.id, resourceId: resource.id, status: { in: ["SCHEDULED", "PROVISIONING", "ACTIVE"] } } }),
-  ]);
+  });
+  const grantsSameAccessEver = await db.grant.count({ where: { identityId: requester.id, resourceId: resource.id, accessLevelId: accessLevel.id } });
+  const activeGrantsForResource = await db.grant.count({ where: { identityId: requester.id, resourceId: resource.id, status: { in: ["SCHEDULED", "PROVISIONING", "ACTIVE"] } } });
 
   const input: PolicyInput = {
     rules,

@@ -25,15 +25,18 @@ const include = {
  * so a decision at the same instant and this job never both win.
  */
 export async function runRequestSla(db: Db): Promise<{ expired: number; escalated: number; reminded: number }> {
-  const now = await dbNow(db);
-  const due = await db.accessRequest.findMany({
-    where: {
-      status: "PENDING",
-      OR: [{ expiresAt: { lte: now } }, { slaDueAt: { lte: now }, escalatedAt: null }, { lastRemindedAt: null }, { lastRemindedAt: { lte: new Date(now.getTime() - 15 * 60_000) } }],
-    },
-    select: { id: true },
-    take: 500,
-  });
+  // Only requests with something due: expiry, escalation, or a reminder whose interval (stored with the
+  // request's policy decision) has passed — so a large inbox costs one indexed query per tick.
+  const due = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM "AccessRequest"
+    WHERE status = 'PENDING' AND (
+      "expiresAt" <= clock_timestamp()
+      OR ("slaDueAt" <= clock_timestamp() AND "escalatedAt" IS NULL)
+      OR COALESCE("lastRemindedAt", "createdAt")
+         + make_interval(mins => GREATEST(1, COALESCE((decision->>'reminderMinutes')::int, 60))) <= clock_timestamp()
+    )
+    ORDER BY "createdAt"
+    LIMIT 500`;
   const counts = { expired: 0, escalated: 0, reminded: 0 };
   for (const { id } of due) {
     const outcome = await handleOne(db, id);
@@ -93,9 +96,11 @@ async function handleOne(db: Db, requestId: string): Promise<"expired" | "escala
     const waitingMs = now.getTime() - request.createdAt.getTime();
     const remindEveryMs = Math.max(1, stored.reminderMinutes) * 60_000;
     const lastReminder = request.lastRemindedAt?.getTime() ?? request.createdAt.getTime();
-    if (waitingMs >= remindEveryMs && now.getTime() - lastReminder >= remindEveryMs && routedNow.length) {
-      const reminder = Math.floor(waitingMs / remindEveryMs);
+    if (waitingMs >= remindEveryMs && now.getTime() - lastReminder >= remindEveryMs) {
+      // Recorded even when nobody is left to remind, so the request is not picked up again every tick.
       await tx.accessRequest.update({ where: { id: request.id }, data: { lastRemindedAt: now } });
+      if (!routedNow.length) return null;
+      const reminder = Math.floor(waitingMs / remindEveryMs);
       await enqueueNotifications(tx, requestReminder({ request: ref, approverIds: routedNow, reminder, waitingMinutes: waitingMs / 60_000, escalatesAt: request.escalatedAt ? null : request.slaDueAt }));
       return "reminded";
     }

@@ -1,0 +1,5 @@
+import { cancelAccessRequest } from "@/server/api/endpoints";
+
+export const dynamic = "force-dynamic";
+
+export const POST = cancelAccessRequest.handler;

@@ -1,0 +1,5 @@
+import { createAccessRequest } from "@/server/api/endpoints";
+
+export const dynamic = "force-dynamic";
+
+export const POST = createAccessRequest.handler;

@@ -1,0 +1,84 @@
+import { defineEndpoint, idParam, noParams, noQuery } from "@/server/api/handler";
+import { presentCredential, presentGrant, presentGrantSummary, ZCredentialResult, ZGrantList, ZGrantView, ZReleaseResult } from "@/server/api/views";
+import { listMyAccess } from "@/server/domain/access/queries";
+import { releaseGrant, revealCredential } from "@/server/domain/grants/mutations";
+import { getGrantDetail } from "@/server/domain/requests/queries";
+
+const NOT_FOUND = "No such grant.";
+
+/** A grant is the outcome of a request: whoever may request may also see and use what it became. */
+const readScopes = ["grants:write", "requests:write"] as const;
+
+export const listGrants = defineEndpoint({
+  operationId: "listGrants",
+  method: "GET",
+  path: "/grants",
+  tag: "Grants",
+  summary: "List my grants, newest first",
+  description: "The 50 most recent grants of the token's identity, with their status and window.",
+  scopes: readScopes,
+  params: noParams,
+  query: noQuery,
+  responses: { 200: { description: "My grants", schema: ZGrantList } },
+  errors: [400, 403],
+  async handle({ ctx }) {
+    const { grants, serverNow } = await listMyAccess(ctx);
+    return { status: 200, body: { grants: grants.map(presentGrantSummary), serverNow: serverNow.toISOString() } };
+  },
+});
+
+export const getGrant = defineEndpoint({
+  operationId: "getGrant",
+  method: "GET",
+  path: "/grants/{id}",
+  tag: "Grants",
+  summary: "Read one of my grants",
+  description: "Poll this to follow a grant from SCHEDULED through PROVISIONING to ACTIVE. Another identity's grant is a 404.",
+  scopes: readScopes,
+  params: idParam,
+  notFoundMessage: NOT_FOUND,
+  query: noQuery,
+  responses: { 200: { description: "The grant", schema: ZGrantView } },
+  errors: [400, 403, 404],
+  async handle({ ctx, params }) {
+    return { status: 200, body: presentGrant(await getGrantDetail(params.id, ctx)) };
+  },
+});
+
+export const releaseMyGrant = defineEndpoint({
+  operationId: "releaseGrant",
+  method: "POST",
+  path: "/grants/{id}/release",
+  tag: "Grants",
+  summary: "Release a grant early (\"I'm done\")",
+  description: "The access is removed from the target at once (status REVOKING, then REVOKED); a grant that has not started is cancelled (REVOKED). Releasing twice is harmless.",
+  scopes: ["grants:write"],
+  params: idParam,
+  notFoundMessage: NOT_FOUND,
+  query: noQuery,
+  responses: { 200: { description: "The grant's status after the call", schema: ZReleaseResult } },
+  errors: [400, 403, 404, 409, 413, 415],
+  async handle({ ctx, params }) {
+    const result = await releaseGrant({ grantId: params.id }, ctx);
+    return { status: 200, body: { grantId: params.id, status: result.status } };
+  },
+});
+
+export const takeGrantCredential = defineEndpoint({
+  operationId: "takeGrantCredential",
+  method: "POST",
+  path: "/grants/{id}/credential",
+  tag: "Grants",
+  summary: "Take the one-time credential of an active grant",
+  description: "Returns the ephemeral login once and erases it; a second call is a 409. A POST because it changes state (the credential is gone afterwards) and must never be cached or prefetched.",
+  scopes: readScopes,
+  params: idParam,
+  notFoundMessage: NOT_FOUND,
+  query: noQuery,
+  responses: { 200: { description: "The credential (shown once)", schema: ZCredentialResult } },
+  errors: [400, 403, 404, 409, 413, 415],
+  async handle({ ctx, params }) {
+    const credential = await revealCredential({ grantId: params.id }, ctx);
+    return { status: 200, body: { grantId: params.id, credential: presentCredential(credential) } };
+  },
+});
