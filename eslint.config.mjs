@@ -13,7 +13,7 @@ const databaseImports = {
 };
 
 export default tseslint.config(
-  { ignores: [".next/**", "node_modules/**", "server/generated/**", "test-results/**", "playwright-report/**", ".data/**", "next-env.d.ts"] },
+  { ignores: [".next/**", ".next-*/**", ".data*/**", "bench/.cache/**", "node_modules/**", "server/generated/**", "test-results/**", "playwright-report/**", ".data/**", "next-env.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -53,6 +53,8 @@ export default defineConfig({
         KEYCARD_DEMO: "1",
         KEYCARD_ALLOW_DEMO_IN_PRODUCTION: "1",
         KEYCARD_DEMO_TARGET_PORT: process.env.E2E_DEMO_TARGET_PORT ?? "54339",
+        // Test-only route that creates finished grant histories for the ledger journey (embedded database only).
+        KEYCARD_E2E_FIXTURES: "1",
         KEYCARD_SCHEDULER: "local",
         AUTH_OIDC_ISSUER: `http://127.0.0.1:${OIDC_PORT}`,
         AUTH_OIDC_CLIENT_ID: "keycard-e2e",

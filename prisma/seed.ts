@@ -97,6 +97,11 @@ export async function seedDemo(db: Db, options: { demoTargetPort: number; log?: 
   if (await reachable("127.0.0.1", 6379)) {
     connectors.push({ slug: "local-redis", name: "Local Redis", kind: "REDIS", settings: { host: "127.0.0.1", port: 6379 }, secret: { password: "" } });
   }
+  // The local PostgreSQL server as a discovery target (no resources: its standing privileges show in the
+  // report, and converting one to JIT makes it requestable).
+  if (await reachable("127.0.0.1", 5432)) {
+    connectors.push({ slug: "local-postgres", name: "Local PostgreSQL", kind: "POSTGRES", settings: { host: "127.0.0.1", port: 5432, database: "postgres", user: "postgres", ssl: false }, secret: { password: "" } });
+  }
   if (await reachable("127.0.0.1", 3306)) {
     connectors.push({ slug: "local-mariadb", name: "Local MariaDB", kind: "MARIADB", settings: { host: "127.0.0.1", port: 3306, user: "root" }, secret: { password: "" } });
   }

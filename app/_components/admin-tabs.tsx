@@ -7,6 +7,7 @@ import { cx } from "@/app/_components/ui";
 const tabs = [
   { href: "/admin", label: "Status" },
   { href: "/admin/identities", label: "Identities" },
+  { href: "/admin/connectors", label: "Connectors" },
   { href: "/admin/resources", label: "Resources" },
   { href: "/admin/policies", label: "Policies" },
   { href: "/admin/tokens", label: "API tokens" },

@@ -1,12 +1,17 @@
-/** A small accessible grouped bar chart (SVG), with the numbers also in a table for screen readers. */
+import { ChartTable } from "@/app/_components/chart-table";
+
+/** A small accessible grouped bar chart (SVG), with the numbers in a data table anyone can open. */
 export function BarChart({
   title,
   data,
   series,
+  xLabel = "Day",
 }: {
   title: string;
   data: { label: string; values: number[] }[];
   series: { name: string; className: string }[];
+  /** The first column of the data table. */
+  xLabel?: string;
 }) {
   const max = Math.max(1, ...data.flatMap((d) => d.values));
   const width = 640;
@@ -15,7 +20,7 @@ export function BarChart({
   const barWidth = Math.max(2, (groupWidth - 6) / series.length);
   return (
     <figure>
-      <svg viewBox={`0 0 ${width} ${height + 20}`} className="h-auto w-full" role="img" aria-label={title}>
+      <svg viewBox={`0 0 ${width} ${height + 20}`} className="h-auto w-full max-w-3xl" role="img" aria-label={title}>
         <line x1="0" x2={width} y1={height} y2={height} className="stroke-slate-300 dark:stroke-slate-700" />
         {data.map((d, i) =>
           d.values.map((v, s) => {
@@ -50,11 +55,7 @@ export function BarChart({
           </span>
         ))}
       </figcaption>
-      <table className="sr-only">
-        <caption>{title}</caption>
-        <thead><tr><th scope="col">Day</th>{series.map((s) => <th scope="col" key={s.name}>{s.name}</th>)}</tr></thead>
-        <tbody>{data.map((d) => <tr key={d.label}><th scope="row">{d.label}</th>{d.values.map((v, i) => <td key={i}>{v}</td>)}</tr>)}</tbody>
-      </table>
+      <ChartTable caption={title} columns={[xLabel, ...series.map((s) => s.name)]} rows={data.map((d) => [d.label, ...d.values])} />
     </figure>
   );
 }

@@ -3,7 +3,7 @@ import { describeActor, type Actor } from "@/server/actor";
 import type { Tx } from "@/server/db";
 import type { LedgerAction, LedgerOutcome } from "@/server/ledger/actions";
 import { sanitizeForLedger, type JsonValue } from "@/server/ledger/canonical";
-import { computeEventHash, GENESIS_HASH } from "@/server/ledger/hash";
+import { encodeFieldsForHash, GENESIS_HASH, sha256Hex, toEncodedFields } from "@/server/ledger/hash";
 
 /** A fixed key for the transaction-scoped advisory lock that serialises appends (the chain's total order). */
 const LEDGER_LOCK_KEY = 4_242_001;
@@ -66,7 +66,17 @@ export async function appendLedgerEvent(tx: Tx, input: LedgerEventInput): Promis
     data: (input.data ?? {}) as JsonValue,
     prevHash: head.hash ?? GENESIS_HASH,
   });
-  const hash = computeEventHash(fields);
-  await tx.ledgerEvent.create({ data: { ...fields, data: fields.data ?? {}, hash } });
+  const encoded = toEncodedFields(fields);
+  const hash = sha256Hex(encodeFieldsForHash(encoded));
+  // A raw INSERT rather than the ORM's create: appends run under the ledger lock, and the ORM's query
+  // building is most of the client-side time of each one. The canonical data text is valid JSON for jsonb;
+  // the time goes in as UTC wall time, exactly as the ORM writes a DateTime into timestamp(3).
+  await tx.$executeRaw`
+    INSERT INTO "LedgerEvent" (seq, id, "occurredAt", action, outcome, "actorType", "actorId", "actorLabel", "subjectType",
+                               "subjectId", "resourceId", "requestId", "grantId", summary, data, "prevHash", hash)
+    VALUES (${encoded.seq}::bigint, ${fields.id}::uuid, ${encoded.occurredAt}::timestamp(3), ${fields.action}, ${fields.outcome},
+            ${fields.actorType}, ${fields.actorId}, ${fields.actorLabel}, ${fields.subjectType}, ${fields.subjectId},
+            ${fields.resourceId}::uuid, ${fields.requestId}::uuid, ${fields.grantId}::uuid, ${fields.summary},
+            ${encoded.dataJson}::jsonb, ${fields.prevHash}, ${hash})`;
   return { seq: fields.seq, id: fields.id, hash, occurredAt: fields.occurredAt };
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import crypto, { createHash } from "node:crypto";
 import { canonicalJson, type JsonValue } from "@/server/ledger/canonical";
 
 /** The hash that starts the chain (the "previous hash" of the first event). */
@@ -24,9 +24,75 @@ export interface HashedEventFields {
   prevHash: string;
 }
 
-/** SHA-256 (hex) over the canonical encoding of the event; format version 1 (docs/ledger.md). */
-export function computeEventHash(event: HashedEventFields): string {
-  const encoded = canonicalJson({
+/** What JSON.stringify does to a string, without its cost for the common case of nothing to escape. */
+// Control characters are exactly what this pattern looks for (JSON must escape them).
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+export function jsonString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+function jsonNullable(value: string | null): string {
+  return value === null ? "null" : jsonString(value);
+}
+
+/** An event's hashed fields as text: how verification and exports read them (no Date, BigInt or jsonb). */
+export interface EncodedEventFields {
+  seq: string;
+  id: string;
+  /** ISO 8601 UTC with milliseconds, `2026-01-02T03:04:05.678Z`. */
+  occurredAt: string;
+  action: string;
+  outcome: string;
+  actorType: string;
+  actorId: string | null;
+  actorLabel: string;
+  subjectType: string;
+  subjectId: string | null;
+  resourceId: string | null;
+  requestId: string | null;
+  grantId: string | null;
+  summary: string;
+  /** canonicalJson(data). */
+  dataJson: string;
+  prevHash: string;
+}
+
+/**
+ * The canonical encoding of an event (format version 1, docs/ledger.md): canonical JSON of the object
+ * `{ v: 1, seq: "<decimal>", id, occurredAt: "<ISO 8601 UTC, ms>", action, …, data, prevHash }`. Its
+ * SHA-256 is the event's hash; OCSF exports carry it as `raw_data` so that anyone can re-hash it.
+ *
+ * Written out key by key in sorted order instead of through `canonicalJson` of the whole object: the
+ * bytes are identical (a property test checks it) and it is several times faster, which matters when
+ * verification and exports encode millions of events.
+ */
+export function encodeFieldsForHash(e: EncodedEventFields): string {
+  return (
+    `{"action":${jsonString(e.action)},"actorId":${jsonNullable(e.actorId)},"actorLabel":${jsonString(e.actorLabel)},` +
+    `"actorType":${jsonString(e.actorType)},"data":${e.dataJson},"grantId":${jsonNullable(e.grantId)},` +
+    `"id":${jsonString(e.id)},"occurredAt":${jsonString(e.occurredAt)},"outcome":${jsonString(e.outcome)},` +
+    `"prevHash":${jsonString(e.prevHash)},"requestId":${jsonNullable(e.requestId)},"resourceId":${jsonNullable(e.resourceId)},` +
+    `"seq":${jsonString(e.seq)},"subjectId":${jsonNullable(e.subjectId)},"subjectType":${jsonString(e.subjectType)},` +
+    `"summary":${jsonString(e.summary)},"v":1}`
+  );
+}
+
+export function toEncodedFields(event: HashedEventFields): EncodedEventFields {
+  return {
+    ...event,
+    seq: event.seq.toString(),
+    occurredAt: event.occurredAt.toISOString(),
+    dataJson: canonicalJson(event.data),
+  };
+}
+
+export function encodeEventForHash(event: HashedEventFields): string {
+  return encodeFieldsForHash(toEncodedFields(event));
+}
+
+/** The reference definition of the encoding, kept for the property test of the fast one. */
+export function encodeEventForHashReference(event: HashedEventFields): string {
+  return canonicalJson({
     v: 1,
     seq: event.seq.toString(),
     id: event.id,
@@ -45,5 +111,16 @@ export function computeEventHash(event: HashedEventFields): string {
     data: event.data,
     prevHash: event.prevHash,
   });
-  return createHash("sha256").update(encoded, "utf8").digest("hex");
+}
+
+// Node's one-shot hash (20.12+) skips the Hash object: a third less time per event when millions are hashed.
+const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
+export function sha256Hex(text: string): string {
+  return oneShot ? oneShot("sha256", text, "hex") : createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** SHA-256 (hex) over the canonical encoding of the event; format version 1 (docs/ledger.md). */
+export function computeEventHash(event: HashedEventFields): string {
+  return sha256Hex(encodeEventForHash(event));
 }

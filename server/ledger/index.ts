@@ -3,4 +3,4 @@
 export { appendLedgerEvent, type LedgerEventInput, type AppendedLedgerEvent } from "@/server/ledger/append";
 export { ledgerActions, type LedgerAction, type LedgerOutcome } from "@/server/ledger/actions";
 export { computeEventHash, GENESIS_HASH } from "@/server/ledger/hash";
-export { verifyChain, type ChainVerification } from "@/server/ledger/verify";
+export { verifyChain, type ChainVerification, type ChainProblemKind } from "@/server/ledger/verify";

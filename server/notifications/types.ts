@@ -17,6 +17,7 @@ export const notificationKinds = {
   "grant.revoke_failing": "Revocation failing",
   "break_glass.activated": "Break-glass activated",
   "break_glass.review_due": "Break-glass review due",
+  "reports.standing_found": "New standing privileges on tier 1",
   "webhook.test": "Test message",
 } as const;
 

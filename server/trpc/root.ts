@@ -1,6 +1,8 @@
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
 import { accessRouter } from "@/server/trpc/routers/access";
 import { authRouter } from "@/server/trpc/routers/auth";
+import { connectorsRouter } from "@/server/trpc/routers/connectors";
+import { evidenceRouter } from "@/server/trpc/routers/evidence";
 import { grantsRouter } from "@/server/trpc/routers/grants";
 import { identitiesRouter } from "@/server/trpc/routers/identities";
 import { ledgerRouter } from "@/server/trpc/routers/ledger";
@@ -16,6 +18,8 @@ import { tokensRouter } from "@/server/trpc/routers/tokens";
 export const appRouter = createTRPCRouter({
   access: accessRouter,
   auth: authRouter,
+  connectors: connectorsRouter,
+  evidence: evidenceRouter,
   grants: grantsRouter,
   identities: identitiesRouter,
   ledger: ledgerRouter,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createConnector } from "@/server/connectors";
 import type { Connector, GrantSpec } from "@/server/connectors/types";
 import { decryptSecret } from "@/server/crypto";
@@ -5,15 +6,23 @@ import type { DbOrTx } from "@/server/db";
 import type { Connector as ConnectorRow, ProvisioningMode } from "@/server/generated/prisma/client";
 import { DomainError } from "@/server/errors";
 
-/**
- * Live connector instances, one per connector row and version (updatedAt), so their connection pools are
- * reused across grants; a changed configuration gets a fresh instance and the old one is closed.
- */
-const instances = new Map<string, { version: number; connector: Connector }>();
+export type ConnectorRowLike = Pick<ConnectorRow, "id" | "kind" | "settings" | "secretCiphertext">;
 
-export function connectorFromRow(row: Pick<ConnectorRow, "id" | "kind" | "settings" | "secretCiphertext" | "updatedAt">): Connector {
+/**
+ * Live connector instances, one per connector row and configuration, so their connection pools are
+ * reused across grants; a changed configuration gets a fresh instance and the old one is closed. The
+ * version is the configuration itself, not updatedAt: recording a health check touches the row, and
+ * that must not close a pool that revocations are using at that moment.
+ */
+const instances = new Map<string, { version: string; connector: Connector }>();
+
+function configVersion(row: ConnectorRowLike): string {
+  return createHash("sha256").update(JSON.stringify([row.kind, row.settings, row.secretCiphertext])).digest("hex");
+}
+
+export function connectorFromRow(row: ConnectorRowLike): Connector {
   const cached = instances.get(row.id);
-  const version = row.updatedAt.getTime();
+  const version = configVersion(row);
   if (cached && cached.version === version) return cached.connector;
   if (cached) void cached.connector.close().catch(() => undefined);
   const secret = row.secretCiphertext ? (JSON.parse(decryptSecret(row.secretCiphertext, row.id)) as unknown) : {};
@@ -22,10 +31,22 @@ export function connectorFromRow(row: Pick<ConnectorRow, "id" | "kind" | "settin
   return connector;
 }
 
-export async function connectorForResource(db: DbOrTx, resourceId: string): Promise<Connector> {
+export async function connectorRowForResource(db: DbOrTx, resourceId: string): Promise<ConnectorRow> {
   const resource = await db.resource.findUnique({ where: { id: resourceId }, select: { connector: true, name: true } });
   if (!resource?.connector) throw new DomainError("VALIDATION", `${resource?.name ?? "This resource"} has no connector configured.`);
-  return connectorFromRow(resource.connector);
+  return resource.connector;
+}
+
+export async function connectorForResource(db: DbOrTx, resourceId: string): Promise<Connector> {
+  return connectorFromRow(await connectorRowForResource(db, resourceId));
+}
+
+/** Connector rows by id, one query for a batch of grants. */
+export async function connectorRows(db: DbOrTx, ids: readonly (string | null)[]): Promise<Map<string, ConnectorRow>> {
+  const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))];
+  if (!wanted.length) return new Map();
+  const rows = await db.connector.findMany({ where: { id: { in: wanted } } });
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 /** Closes every live connector (tests, shutdown). */
@@ -33,6 +54,46 @@ export async function closeConnectors(): Promise<void> {
   const all = [...instances.values()];
   instances.clear();
   await Promise.all(all.map((entry) => entry.connector.close().catch(() => undefined)));
+}
+
+/**
+ * How many calls run against one target at once: its pool size. More would only wait inside the
+ * driver's pool, where a burst of multi-step revokes interleaves and every one of them finishes late;
+ * bounded here, they finish one after another and the earliest ends are removed first.
+ */
+export function connectorConcurrency(row: Pick<ConnectorRow, "kind" | "settings">): number {
+  const poolSize = (row.settings as { poolSize?: unknown } | null)?.poolSize;
+  if (typeof poolSize === "number" && Number.isInteger(poolSize) && poolSize > 0) return Math.min(poolSize, 32);
+  return row.kind === "WEBHOOK" ? 8 : 4;
+}
+
+class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(public max: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active += 1;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
+    }
+  }
+}
+
+const limiters = new Map<string, Limiter>();
+
+/** Runs one call against a connector's target, within the process-wide concurrency of that connector. */
+export function withConnector<T>(row: ConnectorRowLike, work: (connector: Connector) => Promise<T>): Promise<T> {
+  const max = connectorConcurrency(row);
+  let limiter = limiters.get(row.id);
+  if (!limiter) limiters.set(row.id, (limiter = new Limiter(max)));
+  limiter.max = max;
+  return limiter.run(() => work(connectorFromRow(row)));
 }
 
 /**
@@ -79,7 +140,9 @@ export const grantSpecSelect = {
   revocationReason: true,
   revokeRequestedAt: true,
   credentialCiphertext: true,
+  credentialRevealedAt: true,
   failureAlertedAt: true,
+  lastError: true,
   breakGlass: true,
   requestId: true,
   resourceId: true,

@@ -46,7 +46,8 @@ async function endGrantEarly(grantId: string, ctx: Ctx, reason: RevocationReason
         status: target,
         revocationReason: reason,
         revokeRequestedAt: now,
-        ...(target === "REVOKED" ? { revokedAt: now } : { attempts: 0, nextAttemptAt: grant.status === "PROVISIONING" ? grant.nextAttemptAt : now }),
+        // A new revocation episode: attempts and the overdue alert start afresh.
+        ...(target === "REVOKED" ? { revokedAt: now } : { attempts: 0, failureAlertedAt: null, nextAttemptAt: grant.status === "PROVISIONING" ? grant.nextAttemptAt : now }),
       },
     });
     const who = reason === "RELEASED" ? `${actor.name} released` : `${actor.name} revoked`;

@@ -6,39 +6,63 @@ import { grantActivated, grantProvisionFailed, grantRevoked, grantRevokeFailing,
 export interface GrantNotice {
   grantId: string;
   identityId: string;
+  /** The holder's name when the caller has it (saves a lookup inside the transaction). */
+  holderName?: string;
   resourceName: string;
   accessLevelName: string;
   endsAt: Date;
   reason?: RevocationReason;
   error?: string;
   attempts?: number;
+  /** revoke_failing: when the revocation became due (one alert per episode). */
+  episode?: Date;
 }
 
-/** Active admins, who hear about provisioning and revocation trouble. */
+/**
+ * Active admins, who hear about provisioning and revocation trouble. The enum array is tested in SQL:
+ * Prisma's `roles: { has: "ADMIN" }` fails on the embedded PGlite adapter ("malformed array literal"),
+ * which would fail the very transaction that records a failing revocation.
+ */
 export async function adminIds(tx: DbOrTx): Promise<string[]> {
-  const admins = await tx.identity.findMany({ where: { status: "ACTIVE", kind: "HUMAN", roles: { has: "ADMIN" } }, select: { id: true } });
+  const admins = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id::text AS id FROM "Identity" WHERE status = 'ACTIVE' AND kind = 'HUMAN' AND 'ADMIN'::"Role" = ANY(roles) ORDER BY id`;
   return admins.map((a) => a.id);
 }
+
+type GrantNoticeKind = "activated" | "revoked" | "provision_failed" | "revoke_failing";
 
 /**
  * Grant notifications, written in the transaction of the change they report (delivered after commit).
  */
-export async function notifyGrant(tx: DbOrTx, kind: "activated" | "revoked" | "provision_failed" | "revoke_failing", notice: GrantNotice): Promise<void> {
-  const holder = await tx.identity.findUnique({ where: { id: notice.identityId }, select: { id: true, name: true } });
-  if (!holder) return;
-  const grant: GrantRef = { id: notice.grantId, holder, resourceName: notice.resourceName, accessLevelName: notice.accessLevelName, endsAt: notice.endsAt };
-  switch (kind) {
-    case "activated":
-      await enqueueNotifications(tx, grantActivated({ grant }));
-      return;
-    case "revoked":
-      await enqueueNotifications(tx, grantRevoked({ grant, reason: notice.reason ?? "EXPIRED" }));
-      return;
-    case "provision_failed":
-      await enqueueNotifications(tx, grantProvisionFailed({ grant, error: notice.error ?? "unknown error", adminIds: await adminIds(tx) }));
-      return;
-    case "revoke_failing":
-      await enqueueNotifications(tx, grantRevokeFailing({ grant, error: notice.error ?? "unknown error", attempts: notice.attempts ?? 1, adminIds: await adminIds(tx), episode: new Date().toISOString() }));
-      return;
-  }
+export async function notifyGrant(tx: DbOrTx, kind: GrantNoticeKind, notice: GrantNotice): Promise<void> {
+  await notifyGrants(tx, kind, [notice]);
+}
+
+/**
+ * The same for many grants at once (a batch of revocations commits together): one lookup of the holders
+ * and one insert, instead of a few queries per grant inside the ledger's serialised section.
+ */
+export async function notifyGrants(tx: DbOrTx, kind: GrantNoticeKind, notices: readonly GrantNotice[]): Promise<void> {
+  if (!notices.length) return;
+  const unknown = [...new Set(notices.filter((n) => n.holderName === undefined).map((n) => n.identityId))];
+  const holders = new Map(notices.flatMap((n) => (n.holderName === undefined ? [] : [[n.identityId, { id: n.identityId, name: n.holderName }] as const])));
+  if (unknown.length) for (const h of await tx.identity.findMany({ where: { id: { in: unknown } }, select: { id: true, name: true } })) holders.set(h.id, h);
+  const admins = kind === "provision_failed" || kind === "revoke_failing" ? await adminIds(tx) : [];
+  const items = notices.flatMap((notice) => {
+    const holder = holders.get(notice.identityId);
+    if (!holder) return [];
+    const grant: GrantRef = { id: notice.grantId, holder, resourceName: notice.resourceName, accessLevelName: notice.accessLevelName, endsAt: notice.endsAt };
+    switch (kind) {
+      case "activated":
+        return grantActivated({ grant });
+      case "revoked":
+        return grantRevoked({ grant, reason: notice.reason ?? "EXPIRED" });
+      case "provision_failed":
+        return grantProvisionFailed({ grant, error: notice.error ?? "unknown error", adminIds: admins });
+      case "revoke_failing":
+        // One alert per failing episode: the episode is when this grant's revocation became due.
+        return grantRevokeFailing({ grant, error: notice.error ?? "unknown error", attempts: notice.attempts ?? 1, adminIds: admins, episode: (notice.episode ?? new Date()).toISOString() });
+    }
+  });
+  await enqueueNotifications(tx, items);
 }

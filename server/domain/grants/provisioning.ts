@@ -4,26 +4,33 @@ import type { GrantOutcome } from "@/server/connectors/types";
 import { encryptSecret } from "@/server/crypto";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
-import { connectorForResource, grantSpecFor, grantSpecSelect } from "@/server/domain/connectors/instance";
+import { connectorRows, grantSpecFor, grantSpecSelect, withConnector, type ConnectorRowLike } from "@/server/domain/connectors/instance";
 import { claimDueProvisions } from "@/server/domain/grants/claims";
 import { notifyGrant } from "@/server/domain/grants/notify";
 import { MAX_PROVISION_ATTEMPTS, retryDelayMs } from "@/server/domain/lifecycle/backoff";
+import { DomainError } from "@/server/errors";
+import type { Prisma } from "@/server/generated/prisma/client";
 import { appendLedgerEvent } from "@/server/ledger";
 
 const actor = systemActor("provisioner");
 
 export interface ProvisionResult {
   grantId: string;
-  status: "activated" | "retrying" | "failed" | "skipped";
+  /** handed_over: released or expired while being provisioned; the revoker may act at once. */
+  status: "activated" | "retrying" | "failed" | "skipped" | "handed_over";
   error?: string;
 }
 
+type ClaimedGrant = Prisma.GrantGetPayload<{ select: typeof grantSpecSelect }>;
+
 /** Provisions every grant whose start has come (and retries due ones). Returns what happened to each. */
-export async function provisionDueGrants(db: Db, options: { limit?: number; grantId?: string } = {}): Promise<ProvisionResult[]> {
-  const ids = await claimDueProvisions(db, options.limit ?? 50, options.grantId);
-  const results: ProvisionResult[] = [];
-  for (const id of ids) results.push(await provisionClaimedGrant(db, id));
-  return results;
+export async function provisionDueGrants(db: Db, options: { limit?: number; grantIds?: readonly string[]; leaseMs?: number } = {}): Promise<ProvisionResult[]> {
+  const ids = await claimDueProvisions(db, options.limit ?? 100, { ids: options.grantIds, leaseMs: options.leaseMs });
+  if (!ids.length) return [];
+  const grants = await db.grant.findMany({ where: { id: { in: ids } }, select: grantSpecSelect });
+  const rows = await connectorRows(db, grants.map((g) => g.resource.connectorId));
+  // Side by side; each target's concurrency is bounded by its connector.
+  return Promise.all(grants.map((grant) => provisionClaimedGrant(db, grant, rows.get(grant.resource.connectorId ?? ""))));
 }
 
 /**
@@ -31,33 +38,43 @@ export async function provisionDueGrants(db: Db, options: { limit?: number; gran
  * ACTIVE and ledgers it. A crash between the target call and the commit is safe: the claim's lease runs
  * out, the next attempt repeats the idempotent grant (replacing a credential nobody saw).
  */
-export async function provisionClaimedGrant(db: Db, grantId: string): Promise<ProvisionResult> {
-  const grant = await db.grant.findUnique({ where: { id: grantId }, select: grantSpecSelect });
-  if (!grant || grant.status !== "PROVISIONING") return { grantId, status: "skipped" };
+export async function provisionClaimedGrant(db: Db, grant: ClaimedGrant, row: ConnectorRowLike | undefined): Promise<ProvisionResult> {
+  if (grant.status !== "PROVISIONING") return { grantId: grant.id, status: "skipped" };
   // A retry of an ephemeral login whose password was never stored must issue a fresh one.
   const rotateCredential = grant.accessLevel.mode === "EPHEMERAL_CREDENTIAL" && grant.attempts > 1 && !grant.credentialCiphertext;
   const spec = grantSpecFor(grant, { rotateCredential });
   let outcome: GrantOutcome;
   try {
-    const connector = await connectorForResource(db, grant.resourceId);
-    outcome = await connector.grant(spec);
-    const verified = await connector.verify(spec);
-    if (!verified.present) throw new Error(`the target does not show the access after granting it${verified.detail ? ` (${verified.detail})` : ""}`);
+    if (!row) throw new DomainError("VALIDATION", `${grant.resource.name} has no connector configured.`);
+    outcome = await withConnector(row, async (connector) => {
+      const granted = await connector.grant(spec);
+      const verified = await connector.verify(spec);
+      if (!verified.present) throw new Error(`the target does not show the access after granting it${verified.detail ? ` (${verified.detail})` : ""}`);
+      return granted;
+    });
   } catch (error) {
     return recordProvisionFailure(db, grant.id, grant.attempts, error);
   }
 
-  const activated = await db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grantId}::uuid FOR UPDATE`;
-    const current = await tx.grant.findUniqueOrThrow({ where: { id: grantId }, select: { status: true, credentialCiphertext: true } });
-    if (current.status !== "PROVISIONING") {
-      // Released or expired while we were provisioning: do not activate; let the revoker act now.
-      await tx.grant.update({ where: { id: grantId }, data: { nextAttemptAt: new Date(0) } });
-      return false;
+  const credentialCiphertext = outcome.credential ? encryptSecret(JSON.stringify(outcome.credential), grant.id) : null;
+  const result = await db.$transaction(async (tx): Promise<ProvisionResult["status"]> => {
+    await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grant.id}::uuid FOR UPDATE`;
+    const current = await tx.grant.findUniqueOrThrow({ where: { id: grant.id }, select: { status: true, credentialCiphertext: true } });
+    if (current.status === "REVOKING") {
+      // Released or expired while we were provisioning: hand over, so the revoker removes what we made now.
+      await tx.grant.update({ where: { id: grant.id }, data: { nextAttemptAt: new Date(0) } });
+      return "handed_over";
     }
+    if (current.status === "ACTIVE") {
+      // Our lease ran out mid-call and another worker activated it. A rotation of ours replaced the
+      // password it stored (a creation never comes after a rotation), so ours is the one that works.
+      if (credentialCiphertext && !outcome.created) await tx.grant.update({ where: { id: grant.id }, data: { credentialCiphertext } });
+      return "skipped";
+    }
+    if (current.status !== "PROVISIONING") return "skipped"; // REVOKED or FAILED meanwhile: undone below
     const now = await dbNow(tx);
     await tx.grant.update({
-      where: { id: grantId },
+      where: { id: grant.id },
       data: {
         status: "ACTIVE",
         provisionedAt: now,
@@ -65,43 +82,80 @@ export async function provisionClaimedGrant(db: Db, grantId: string): Promise<Pr
         activatedAt: now,
         targetPrincipal: outcome.principal,
         targetDetails: outcome.details,
-        credentialCiphertext: outcome.credential ? encryptSecret(JSON.stringify(outcome.credential), grantId) : current.credentialCiphertext,
+        credentialCiphertext: credentialCiphertext ?? current.credentialCiphertext,
         attempts: 0,
         nextAttemptAt: null,
         lastError: null,
       },
     });
+    await notifyGrant(tx, "activated", { grantId: grant.id, identityId: grant.identity.id, resourceName: grant.resource.name, accessLevelName: grant.accessLevel.name, endsAt: grant.endsAt });
     await appendLedgerEvent(tx, {
       action: "access/grant.activated",
       actor,
-      subject: { type: "grant", id: grantId },
+      subject: { type: "grant", id: grant.id },
       resourceId: grant.resourceId,
       requestId: grant.requestId,
-      grantId,
+      grantId: grant.id,
       summary: `${grant.identity.name} now has ${grant.accessLevel.name} on ${grant.resource.name} until ${grant.endsAt.toISOString()}`,
       data: { principal: outcome.principal, details: outcome.details, verified: true, endsAt: grant.endsAt.toISOString(), credentialIssued: Boolean(outcome.credential) },
     });
-    await notifyGrant(tx, "activated", { grantId, identityId: grant.identity.id, resourceName: grant.resource.name, accessLevelName: grant.accessLevel.name, endsAt: grant.endsAt });
-    return true;
+    return "activated";
   });
-  return { grantId, status: activated ? "activated" : "skipped" };
+  if (result === "skipped") await undoLateProvision(db, grant.id, row);
+  return { grantId: grant.id, status: result };
+}
+
+/**
+ * A provision whose lease ran out while its target call was still running can land after the grant was
+ * already revoked (or given up) by another worker. What it created must not outlive the grant: remove it
+ * at once, and record it as drift when there was something to remove.
+ */
+async function undoLateProvision(db: Db, grantId: string, row: ConnectorRowLike | undefined): Promise<void> {
+  const grant = await db.grant.findUnique({ where: { id: grantId }, select: grantSpecSelect });
+  if (!grant || !row || (grant.status !== "REVOKED" && grant.status !== "FAILED")) return;
+  try {
+    const outcome = await withConnector(row, (connector) => connector.revoke(grantSpecFor(grant)));
+    if (!outcome.removed) return;
+    await db.$transaction((tx) =>
+      appendLedgerEvent(tx, {
+        action: "access/grant.drift_found",
+        actor,
+        outcome: "failure",
+        subject: { type: "grant", id: grant.id },
+        resourceId: grant.resourceId,
+        requestId: grant.requestId,
+        grantId: grant.id,
+        summary: `A late provisioning attempt re-created ${grant.identity.name}'s ended ${grant.accessLevel.name} on ${grant.resource.name}; it was removed at once`,
+        data: { kind: "late_provision_removed", status: grant.status, principal: outcome.principal, sessionsEnded: outcome.sessionsEnded },
+      }),
+    );
+  } catch {
+    // The target is unreachable now: reconciliation finds this grant's objects (named by its id) later.
+  }
 }
 
 async function recordProvisionFailure(db: Db, grantId: string, attempts: number, error: unknown): Promise<ProvisionResult> {
   const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
   const retryable = !isConnectorError(error) || error.retryable;
   const giveUp = !retryable || attempts >= MAX_PROVISION_ATTEMPTS;
-  await db.$transaction(async (tx) => {
+  const status = await db.$transaction(async (tx): Promise<ProvisionResult["status"]> => {
     await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grantId}::uuid FOR UPDATE`;
     const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId }, select: grantSpecSelect });
-    if (grant.status !== "PROVISIONING") return;
+    const now = await dbNow(tx);
+    if (grant.status === "REVOKING") {
+      // Released or expired meanwhile: give up our lease so the revoker cleans up whatever we left now.
+      await tx.grant.update({ where: { id: grantId }, data: { nextAttemptAt: now } });
+      return "handed_over";
+    }
+    if (grant.status !== "PROVISIONING") return "skipped";
     if (!giveUp) {
-      await tx.grant.update({ where: { id: grantId }, data: { lastError: message, nextAttemptAt: new Date(Date.now() + retryDelayMs(attempts)) } });
-      return;
+      await tx.grant.update({ where: { id: grantId }, data: { lastError: message, nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempts)) } });
+      return "retrying";
     }
     // Give up. A FAILED grant must hold nothing: what a partial attempt left is removed just below, and
     // reconciliation removes anything that survives that (target objects are named by grant id).
     await tx.grant.update({ where: { id: grantId }, data: { status: "FAILED", lastError: message, nextAttemptAt: null, revocationReason: "PROVISION_FAILED" } });
+    await notifyGrant(tx, "provision_failed", { grantId, identityId: grant.identity.id, resourceName: grant.resource.name, accessLevelName: grant.accessLevel.name, endsAt: grant.endsAt, error: message });
     await appendLedgerEvent(tx, {
       action: "access/grant.failed",
       actor,
@@ -113,17 +167,20 @@ async function recordProvisionFailure(db: Db, grantId: string, attempts: number,
       summary: `Could not provision ${grant.accessLevel.name} on ${grant.resource.name} for ${grant.identity.name}: ${message}`,
       data: { attempts, error: message, retryable },
     });
-    await notifyGrant(tx, "provision_failed", { grantId, identityId: grant.identity.id, resourceName: grant.resource.name, accessLevelName: grant.accessLevel.name, endsAt: grant.endsAt, error: message });
+    return "failed";
   });
-  if (giveUp) await cleanUpFailedGrant(db, grantId);
-  return { grantId, status: giveUp ? "failed" : "retrying", error: message };
+  if (status === "failed") await cleanUpFailedGrant(db, grantId);
+  return { grantId, status, error: message };
 }
 
 async function cleanUpFailedGrant(db: Db, grantId: string): Promise<void> {
   const grant = await db.grant.findUnique({ where: { id: grantId }, select: grantSpecSelect });
   if (!grant || grant.status !== "FAILED") return;
+  const rows = await connectorRows(db, [grant.resource.connectorId]);
+  const row = rows.get(grant.resource.connectorId ?? "");
+  if (!row) return;
   try {
-    await (await connectorForResource(db, grant.resourceId)).revoke(grantSpecFor(grant));
+    await withConnector(row, (connector) => connector.revoke(grantSpecFor(grant)));
   } catch {
     // The target is unreachable: reconciliation will find this grant's objects later.
   }

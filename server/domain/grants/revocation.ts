@@ -2,11 +2,13 @@ import { systemActor, type Actor } from "@/server/actor";
 import type { RevokeOutcome } from "@/server/connectors/types";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
-import { connectorForResource, grantSpecFor, grantSpecSelect } from "@/server/domain/connectors/instance";
-import { claimDueRevocations, markExpiredGrants } from "@/server/domain/grants/claims";
-import { notifyGrant } from "@/server/domain/grants/notify";
-import { REVOKE_ALERT_AFTER_MS, retryDelayMs } from "@/server/domain/lifecycle/backoff";
-import { appendLedgerEvent } from "@/server/ledger";
+import { connectorRows, grantSpecFor, grantSpecSelect, withConnector } from "@/server/domain/connectors/instance";
+import { claimDueRevocations, claimOverdueRevocationAlerts, markExpiredGrants } from "@/server/domain/grants/claims";
+import { notifyGrant, notifyGrants } from "@/server/domain/grants/notify";
+import { commitRevocation } from "@/server/domain/grants/revocation-commit";
+import { REVOKE_ALERT_AFTER_MS, REVOKE_RETRY, retryDelayMs, SWEEP_BATCH } from "@/server/domain/lifecycle/backoff";
+import { DomainError } from "@/server/errors";
+import type { Prisma } from "@/server/generated/prisma/client";
 
 export interface RevokeResult {
   grantId: string;
@@ -14,109 +16,141 @@ export interface RevokeResult {
   error?: string;
 }
 
+export interface RevokeOptions {
+  /** Grants one call claims at most. */
+  limit?: number;
+  /** Only these grants (a timer, an event); without it, a sweep over every due grant. */
+  grantIds?: readonly string[];
+  /** Who the ledger names; the revoker job by default. */
+  actor?: Actor;
+  /** Lease of the claim (tests shorten it to play a worker that dies). */
+  leaseMs?: number;
+  /** Overdue revocations alert admins after this long (tests shorten it). */
+  alertAfterMs?: number;
+}
+
+type ClaimedGrant = Prisma.GrantGetPayload<{ select: typeof grantSpecSelect }>;
+
 /**
  * The one revocation path. The per-grant timer, the sweeper, release, admin revoke and reconciliation all
  * end here: the grant is REVOKING (by the database clock or by a person), a worker claims it, the
  * connector removes this grant's access (other grants' access stays: targets hold one object per grant),
  * and one conditional update REVOKING → REVOKED writes the single `access/grant.revoked` event.
- * A failure retries every few seconds, forever, and alerts admins once after REVOKE_ALERT_AFTER_MS.
+ * A failure retries every few seconds, forever; admins are alerted once a revocation is overdue.
  */
-export async function revokeDueGrants(db: Db, options: { limit?: number; grantId?: string; actor?: Actor } = {}): Promise<RevokeResult[]> {
-  await markExpiredGrants(db, options.grantId);
-  const ids = await claimDueRevocations(db, options.limit ?? 100, options.grantId);
-  // Targets are independent and revocation lag matters: work on several grants at once.
-  const results: RevokeResult[] = [];
-  const queue = [...ids];
-  const workers = Array.from({ length: Math.min(8, queue.length) }, async () => {
-    for (let id = queue.shift(); id; id = queue.shift()) results.push(await revokeClaimedGrant(db, id, options.actor));
-  });
-  await Promise.all(workers);
-  return results;
+export async function revokeDueGrants(db: Db, options: RevokeOptions = {}): Promise<RevokeResult[]> {
+  const sweep = !options.grantIds;
+  await markExpiredGrants(db, options.grantIds);
+  if (sweep) {
+    // Alerting must never stand in the way of revoking.
+    await alertOverdueRevocations(db, options.alertAfterMs).catch((error: unknown) => console.warn(`[keycard:revoke] could not alert on overdue revocations: ${messageOf(error)}`));
+  }
+  const ids = await claimDueRevocations(db, options.limit ?? SWEEP_BATCH, { ids: options.grantIds, leaseMs: options.leaseMs });
+  return revokeClaimedGrants(db, ids, options);
 }
 
-export async function revokeClaimedGrant(db: Db, grantId: string, byActor?: Actor): Promise<RevokeResult> {
-  const actor = byActor ?? systemActor("revoker");
-  const grant = await db.grant.findUnique({ where: { id: grantId }, select: grantSpecSelect });
-  if (!grant || grant.status !== "REVOKING") return { grantId, status: "skipped" };
+/**
+ * Revokes grants this worker has claimed. All of them at once: each target's concurrency is bounded by
+ * its connector (withConnector), and the ledger writes are grouped (commitRevocation).
+ */
+export async function revokeClaimedGrants(db: Db, ids: readonly string[], options: Pick<RevokeOptions, "actor" | "alertAfterMs"> = {}): Promise<RevokeResult[]> {
+  if (!ids.length) return [];
+  const grants = await db.grant.findMany({ where: { id: { in: [...ids] } }, select: grantSpecSelect });
+  const rows = await connectorRows(db, grants.map((g) => g.resource.connectorId));
+  const actor = options.actor ?? systemActor("revoker");
+  return Promise.all(grants.map((grant) => revokeOne(db, grant, rows.get(grant.resource.connectorId ?? ""), actor, options.alertAfterMs)));
+}
+
+async function revokeOne(db: Db, grant: ClaimedGrant, row: Parameters<typeof withConnector>[0] | undefined, actor: Actor, alertAfterMs?: number): Promise<RevokeResult> {
+  if (grant.status !== "REVOKING") return { grantId: grant.id, status: "skipped" };
   let outcome: RevokeOutcome;
   try {
-    const connector = await connectorForResource(db, grant.resourceId);
-    outcome = await connector.revoke(grantSpecFor(grant));
+    // A resource whose connector was removed cannot be cleaned: keep retrying and alerting, never drop it.
+    if (!row) throw new DomainError("VALIDATION", `${grant.resource.name} has no connector configured.`);
+    outcome = await withConnector(row, (connector) => connector.revoke(grantSpecFor(grant)));
   } catch (error) {
-    return recordRevokeFailure(db, grantId, error);
+    return recordRevokeFailure(db, grant.id, error, alertAfterMs);
   }
-  const revoked = await db.$transaction(async (tx) => {
-    const now = await dbNow(tx);
-    const updated = await tx.grant.updateMany({
-      where: { id: grantId, status: "REVOKING" },
-      data: { status: "REVOKED", revokedAt: now, credentialCiphertext: null, attempts: 0, nextAttemptAt: null, lastError: null },
-    });
-    if (updated.count !== 1) return false; // someone else completed it: the ledger already has its event
-    const reason = grant.revocationReason ?? "EXPIRED";
-    const lagMs = reason === "EXPIRED" ? Math.max(0, now.getTime() - grant.endsAt.getTime()) : null;
-    await appendLedgerEvent(tx, {
-      action: "access/grant.revoked",
-      actor,
-      subject: { type: "grant", id: grantId },
-      resourceId: grant.resourceId,
-      requestId: grant.requestId,
-      grantId,
-      summary: `${grant.accessLevel.name} on ${grant.resource.name} removed from ${grant.identity.name} (${reason.toLowerCase().replaceAll("_", " ")})`,
-      data: {
-        reason,
-        principal: outcome.principal,
-        removed: outcome.removed,
-        sessionsEnded: outcome.sessionsEnded,
-        lagMs,
-        endsAt: grant.endsAt.toISOString(),
-        details: outcome.details,
-      },
-    });
-    await notifyGrant(tx, "revoked", { grantId, identityId: grant.identity.id, resourceName: grant.resource.name, accessLevelName: grant.accessLevel.name, endsAt: grant.endsAt, reason });
-    return true;
-  });
-  return { grantId, status: revoked ? "revoked" : "skipped" };
+  try {
+    return { grantId: grant.id, status: (await commitRevocation(db, grant, outcome, actor)) ? "revoked" : "skipped" };
+  } catch (error) {
+    // The target is clean but the database refused the write: the lease runs out and the next worker
+    // repeats the idempotent revoke and the write.
+    return { grantId: grant.id, status: "retrying", error: messageOf(error) };
+  }
 }
 
-async function recordRevokeFailure(db: Db, grantId: string, error: unknown): Promise<RevokeResult> {
-  const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-  await db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grantId}::uuid FOR UPDATE`;
-    const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId }, select: grantSpecSelect });
-    if (grant.status !== "REVOKING") return;
-    const now = await dbNow(tx);
-    const since = grant.revokeRequestedAt ?? now;
-    const alert = !grant.failureAlertedAt && now.getTime() - since.getTime() >= REVOKE_ALERT_AFTER_MS;
-    await tx.grant.update({
-      where: { id: grantId },
-      data: {
-        lastError: message,
-        // Never give up; retry soon (capped) so access ends as soon as the target is back.
-        nextAttemptAt: new Date(now.getTime() + retryDelayMs(grant.attempts, { baseMs: 1_000, capMs: 15_000 })),
-        ...(alert ? { failureAlertedAt: now } : {}),
-      },
+/** When a revocation became due: the end, or the release / admin revoke if that came first. */
+function dueAt(grant: { endsAt: Date; revokeRequestedAt: Date | null }): Date {
+  return grant.revokeRequestedAt && grant.revokeRequestedAt < grant.endsAt ? grant.revokeRequestedAt : grant.endsAt;
+}
+
+function messageOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+}
+
+async function recordRevokeFailure(db: Db, grantId: string, error: unknown, alertAfterMs = REVOKE_ALERT_AFTER_MS): Promise<RevokeResult> {
+  const message = messageOf(error);
+  try {
+    await db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grantId}::uuid FOR UPDATE`;
+      const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId }, select: grantSpecSelect });
+      if (grant.status !== "REVOKING") return;
+      const now = await dbNow(tx);
+      const due = dueAt(grant);
+      const alert = !grant.failureAlertedAt && now.getTime() - due.getTime() >= alertAfterMs;
+      await tx.grant.update({
+        where: { id: grantId },
+        data: {
+          lastError: message,
+          // Never give up; retry soon (capped) so access ends as soon as the target is back.
+          nextAttemptAt: new Date(now.getTime() + retryDelayMs(grant.attempts, REVOKE_RETRY)),
+          ...(alert ? { failureAlertedAt: now } : {}),
+        },
+      });
+      if (alert) {
+        await notifyGrant(tx, "revoke_failing", {
+          grantId,
+          identityId: grant.identity.id,
+          resourceName: grant.resource.name,
+          accessLevelName: grant.accessLevel.name,
+          endsAt: grant.endsAt,
+          error: message,
+          attempts: grant.attempts,
+          episode: due,
+        });
+      }
     });
-    if (alert) {
-      await notifyGrant(tx, "revoke_failing", {
-        grantId,
+  } catch {
+    // The database is failing too: the lease runs out and the next worker retries.
+  }
+  return { grantId, status: "retrying", error: message };
+}
+
+/**
+ * Alerts admins about every revocation still not done REVOKE_ALERT_AFTER_MS after it was due — whether
+ * its attempts fail, hang, or nobody is attempting it (a dead worker's lease). Marked and notified in one
+ * transaction, so an alert is neither lost nor sent twice.
+ */
+export async function alertOverdueRevocations(db: Db, afterMs = REVOKE_ALERT_AFTER_MS): Promise<string[]> {
+  return db.$transaction(async (tx) => {
+    const ids = await claimOverdueRevocationAlerts(tx, afterMs);
+    if (!ids.length) return [];
+    const grants = await tx.grant.findMany({ where: { id: { in: ids } }, select: grantSpecSelect });
+    await notifyGrants(
+      tx,
+      "revoke_failing",
+      grants.map((grant) => ({
+        grantId: grant.id,
         identityId: grant.identity.id,
         resourceName: grant.resource.name,
         accessLevelName: grant.accessLevel.name,
         endsAt: grant.endsAt,
-        error: message,
+        error: grant.lastError ?? "the revocation has not completed yet (the target may be hanging, or its worker stopped)",
         attempts: grant.attempts,
-      });
-    }
+        episode: dueAt(grant),
+      })),
+    );
+    return ids;
   });
-  return { grantId, status: "retrying", error: message };
-}
-
-/** The per-grant timer's step: if the grant's window has closed (database clock), revoke it now. */
-export async function expireGrantIfDue(db: Db, grantId: string): Promise<{ done: boolean; endsAt: Date | null }> {
-  await revokeDueGrants(db, { grantId, limit: 1 });
-  const grant = await db.grant.findUnique({ where: { id: grantId }, select: { status: true, endsAt: true } });
-  if (!grant || grant.status === "REVOKED" || grant.status === "FAILED") return { done: true, endsAt: null };
-  // Still active: extended since the timer started (sleep again until the new end), or a revoke that
-  // is failing (the sweeper keeps retrying it).
-  return { done: grant.status === "REVOKING", endsAt: grant.endsAt };
 }

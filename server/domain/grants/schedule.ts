@@ -1,6 +1,7 @@
 import type { Actor } from "@/server/actor";
 import type { Tx } from "@/server/db";
 import type { AccessRequest } from "@/server/generated/prisma/client";
+import { dbNow } from "@/server/db/clock";
 import { DomainError } from "@/server/errors";
 import type { JobEvent } from "@/server/jobs/send";
 import { appendLedgerEvent } from "@/server/ledger";
@@ -44,11 +45,14 @@ export async function scheduleGrantForRequest(
   return grant.id;
 }
 
-async function extendGrant(tx: Tx, args: { request: AccessRequest; actor: Actor; now: Date; events: JobEvent[] }): Promise<string> {
-  const { request, actor, now, events } = args;
+async function extendGrant(tx: Tx, args: { request: AccessRequest; actor: Actor; events: JobEvent[] }): Promise<string> {
+  const { request, actor, events } = args;
   if (!request.extendsGrantId) throw new Error("extension request without a grant");
   await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${request.extendsGrantId}::uuid FOR UPDATE`;
   const grant = await tx.grant.findUniqueOrThrow({ where: { id: request.extendsGrantId } });
+  // The clock is read after the lock: waiting for it (a revoke in flight) must not let an extension
+  // revive a grant that ended while we waited.
+  const now = await dbNow(tx);
   if (!["ACTIVE", "SCHEDULED", "PROVISIONING"].includes(grant.status) || grant.endsAt <= now) {
     throw new DomainError("INVALID_TRANSITION", "The grant ended before the extension was approved; request access again.");
   }

@@ -9,6 +9,11 @@ import { reapplyExtendedGrant } from "@/server/jobs/functions/reapply-extended-g
 import { reconcileGrants } from "@/server/jobs/functions/reconcile-grants";
 import { requestSla } from "@/server/jobs/functions/request-sla";
 import { revokeExpiredGrants } from "@/server/jobs/functions/revoke-expired-grants";
+import { discoverPrivileges } from "@/server/jobs/functions/discover-privileges";
+import { collectUsage } from "@/server/jobs/functions/collect-usage";
+import { buildStandingReport } from "@/server/jobs/functions/build-standing-report";
+import { ledgerCheckpoint } from "@/server/jobs/functions/ledger-checkpoint";
+import { evidencePack } from "@/server/jobs/functions/evidence-pack";
 
 /** Every job Keycard runs: served at /api/inngest and run by the local runner. */
 export const jobs: Job[] = [
@@ -22,4 +27,9 @@ export const jobs: Job[] = [
   requestSla,
   grantExpiryWarnings,
   housekeeping,
+  ledgerCheckpoint,
+  evidencePack,
+  discoverPrivileges,
+  collectUsage,
+  buildStandingReport,
 ];

@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IdentityActor } from "@/server/actor";
+import { systemActor } from "@/server/actor";
+import { countLedger, getLedgerEvent, getLedgerTimeline, listLedgerFilterOptions, searchLedger, type LedgerListItem } from "@/server/domain/ledger/queries";
+import { appendLedgerEvent } from "@/server/ledger";
+import { insertSyntheticEvents } from "@/server/ledger/testing";
+import type { SyntheticEvent, SyntheticPopulation } from "@/scripts/ledger/synthetic";
+import { createPerson } from "@/server/test/fixtures";
+import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { createCaller } from "@/server/trpc/root";
+
+let database: TestDatabase;
+let auditor: IdentityActor;
+let requester: IdentityActor;
+let population: SyntheticPopulation;
+let lastMonthEvents: SyntheticEvent[];
+let allSynthetic: SyntheticEvent[];
+const ctx = () => ({ actor: auditor, db: database.prisma });
+
+/** The calendar month before this one, in UTC, as the ledger page's "last month" sends it. */
+function lastMonth(now = new Date()) {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  return { start, end, from: day(start), to: day(new Date(end.getTime() - 86_400_000)) };
+}
+
+const special = "100% sure_about it \\ & | ! ( ) : * — ticket INC-4821";
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  auditor = await createPerson(database.prisma, ["AUDITOR"], "Alan Auditor");
+  requester = await createPerson(database.prisma, ["REQUESTER"], "Rita Requester");
+  const month = lastMonth();
+  // Two months ago, last month (the period under audit), and this month: history appends cannot write.
+  const before = await insertSyntheticEvents(database.prisma, { count: 150, from: new Date(month.start.getTime() - 20 * 86_400_000), until: month.start, seed: 11 });
+  population = before.population;
+  const during = await insertSyntheticEvents(database.prisma, { count: 400, from: month.start, until: month.end, seed: 12, population });
+  const after = await insertSyntheticEvents(database.prisma, { count: 150, from: month.end, until: new Date(Math.max(month.end.getTime() + 3_600_000, Date.now() - 3_600_000)), seed: 13, population });
+  lastMonthEvents = during.events;
+  allSynthetic = [...before.events, ...during.events, ...after.events];
+  // Events whose text is made of query syntax, NUL and a right-to-left override: it must all be data.
+  await database.prisma.$transaction(async (tx) => {
+    await appendLedgerEvent(tx, { action: "access/request.created", actor: requester, subject: { type: "request" }, summary: `Rita asked: ${special}`, data: { justification: "Investigate the 2% error rate on orders" } });
+    await appendLedgerEvent(tx, { action: "access/request.created", actor: requester, subject: { type: "request" }, summary: "nul \u0000 inside and \u202Egnp.exe rtl", data: {} });
+    await appendLedgerEvent(tx, { action: "access/request.created", actor: requester, subject: { type: "request" }, summary: "Approval for the zq cluster", data: { comment: "xyzzy-ticket" } });
+  });
+});
+afterAll(async () => {
+  await database.destroy();
+});
+
+async function allPages(input: Parameters<typeof searchLedger>[0]): Promise<LedgerListItem[]> {
+  const out: LedgerListItem[] = [];
+  let cursor: string | undefined;
+  for (let guard = 0; guard < 1000; guard++) {
+    const page = await searchLedger({ ...input, cursor }, ctx());
+    out.push(...page.events);
+    if (!page.nextCursor) return out;
+    cursor = page.nextCursor;
+  }
+  throw new Error("pagination did not end");
+}
+
+describe("ledger search", () => {
+  it("finds every grant of one person to one resource last month", async () => {
+    const month = lastMonth();
+    const activation = lastMonthEvents.find((e) => e.action === "access/grant.activated")!;
+    const holder = population.people.find((p) => activation.summary.includes(`for ${p.name}`))!;
+    // The synthetic person's own events are theirs as actor; grants name them in the summary.
+    const expected = lastMonthEvents.filter((e) => e.resourceId === activation.resourceId && e.action.startsWith("access/grant.") && e.summary.includes(holder.name));
+    const found = await allPages({ from: month.from, to: month.to, resource: activation.resourceId!, action: ["access/grant.*"], q: holder.name, limit: 7 });
+    expect(found.map((e) => e.seq)).toEqual(expected.map((e) => e.seq.toString()).reverse());
+    expect(found.every((e) => e.occurredAt >= month.start && e.occurredAt < month.end)).toBe(true);
+  });
+
+  it("restricts a time range exactly, at day granularity (the end day included)", async () => {
+    const month = lastMonth();
+    const found = await allPages({ from: month.from, to: month.to, limit: 200 });
+    const expected = allSynthetic.filter((e) => e.occurredAt >= month.start && e.occurredAt < month.end);
+    expect(found).toHaveLength(expected.length);
+    expect(found.at(-1)!.seq).toBe(expected[0]!.seq.toString());
+  });
+
+  it("pages through everything with a stable keyset, forwards and backwards, as new events arrive", async () => {
+    const first = await searchLedger({ limit: 50 }, ctx());
+    const second = await searchLedger({ limit: 50, cursor: first.nextCursor! }, ctx());
+    await database.prisma.$transaction((tx) => appendLedgerEvent(tx, { action: "system/demo.seeded", actor: systemActor("test"), subject: { type: "test" }, summary: "arrived while paging" }));
+    const third = await searchLedger({ limit: 50, cursor: second.nextCursor! }, ctx());
+    expect(BigInt(third.events[0]!.seq)).toBe(BigInt(second.events.at(-1)!.seq) - 1n);
+    const back = await searchLedger({ limit: 50, cursor: third.prevCursor! }, ctx());
+    expect(back.events.map((e) => e.seq)).toEqual(second.events.map((e) => e.seq));
+    const oldestFirst = await searchLedger({ limit: 3, order: "asc" }, ctx());
+    expect(oldestFirst.events.map((e) => e.seq)).toEqual(["1", "2", "3"]);
+  });
+
+  it("filters by actor, person involved, outcome and action", async () => {
+    const someone = population.people.find((p) => allSynthetic.some((e) => e.actorId === p.id))!;
+    const byActor = await allPages({ actor: someone.id, limit: 200 });
+    expect(byActor.length).toBe(allSynthetic.filter((e) => e.actorId === someone.id).length);
+    const byPerson = await allPages({ person: requester.id, limit: 200 });
+    expect(byPerson.map((e) => e.summary)).toContain(`Rita asked: ${special}`);
+    const denied = await allPages({ outcome: "denied", limit: 200 });
+    expect(denied.length).toBeGreaterThan(0);
+    expect(denied.every((e) => e.outcome === "denied")).toBe(true);
+    const signIns = await allPages({ action: ["auth/session.signed_in"], limit: 200 });
+    expect(signIns.every((e) => e.action === "auth/session.signed_in" && e.actionLabel === "Signed in")).toBe(true);
+  });
+
+  it("finds words in justifications, comments and names, including word prefixes", async () => {
+    const byJustification = await searchLedger({ q: "error rate orders" }, ctx());
+    expect(byJustification.textMode).toBe("words");
+    expect(byJustification.events[0]?.summary).toBe(`Rita asked: ${special}`);
+    const byComment = await searchLedger({ q: "xyzzy" }, ctx());
+    expect(byComment.events.map((e) => e.summary)).toEqual(["Approval for the zq cluster"]);
+    const byPrefix = await searchLedger({ q: "Investig" }, ctx());
+    expect(byPrefix.events.length).toBeGreaterThan(0);
+    const byEmail = await searchLedger({ q: requester.email! }, ctx());
+    expect(byEmail.events.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(["%", "_", "\\", "&", "|", "!", "(", ")", ":", "*", "% _ \\ & | ! ( ) : *", "\\ & |", "zq", "\u202Egnp", "nul \u0000 inside", ": *"])(
+    "treats %j as data: exactly the events that contain it",
+    async (q) => {
+      const found = await allPages({ q, limit: 200 });
+      // Brute force over every event: what a literal substring search must return.
+      const stored = q.replaceAll("\u0000", "\uFFFD").toLowerCase();
+      const all = await database.prisma.ledgerEvent.findMany({ select: { seq: true, summary: true, actorLabel: true }, orderBy: { seq: "desc" } });
+      const expected = all.filter((e) => e.summary.toLowerCase().includes(stored) || e.actorLabel.toLowerCase().includes(stored)).map((e) => e.seq.toString());
+      expect(found.map((e) => e.seq)).toEqual(expected);
+    },
+  );
+
+  it("finds the event written with query syntax in it, whichever way it is searched", async () => {
+    for (const q of ["100% sure_about", "ticket INC-4821", "sure about", special]) {
+      const page = await searchLedger({ q }, ctx());
+      expect(page.events.map((e) => e.summary), q).toContain(`Rita asked: ${special}`);
+    }
+  });
+
+  it("finds the same words whether the match is among the nearest events or only far back", async () => {
+    const { setWordSearchWindowForTests } = await import("@/server/domain/ledger/queries");
+    const expected = await allPages({ q: "Investig", limit: 7 });
+    for (const window of [5, 40, 333]) {
+      setWordSearchWindowForTests(window);
+      try {
+        expect((await allPages({ q: "Investig", limit: 7 })).map((e) => e.seq), `window ${window}`).toEqual(expected.map((e) => e.seq));
+        expect((await allPages({ q: "Investig", limit: 7, order: "asc" })).map((e) => e.seq)).toEqual(expected.map((e) => e.seq).reverse());
+        expect(await allPages({ q: "orders xyzzy" })).toEqual([]);
+      } finally {
+        setWordSearchWindowForTests(20_000);
+      }
+    }
+    expect(expected.length).toBeGreaterThan(20);
+  });
+
+  it("matches one or two characters as a substring", async () => {
+    const page = await searchLedger({ q: "zq" }, ctx());
+    expect(page.textMode).toBe("substring");
+    const single = await searchLedger({ q: "%" }, ctx());
+    expect(single.events.map((e) => e.summary)).toEqual([`Rita asked: ${special}`]);
+  });
+
+  it("refuses a 10,000-character search with a specific message", async () => {
+    await expect(searchLedger({ q: "a".repeat(10_000) }, ctx())).rejects.toThrow(/at most 500|limited to 500/);
+    const caller = createCaller({ actor: auditor, db: database.prisma });
+    await expect(caller.ledger.search({ q: "a".repeat(10_000) })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("refuses a forged, tampered or foreign cursor with a validation error", async () => {
+    const page = await searchLedger({ limit: 5 }, ctx());
+    const cursor = page.nextCursor!;
+    const [payload, mac] = cursor.split(".");
+    const forgedPayload = Buffer.from(JSON.stringify({ v: 1, s: "1", d: "after", f: "x" })).toString("base64url");
+    for (const bad of [`${forgedPayload}.${mac}`, `${payload}.${"A".repeat(mac!.length)}`, "garbage", "a.b.c", ""]) {
+      if (bad === "") continue;
+      await expect(searchLedger({ limit: 5, cursor: bad }, ctx())).rejects.toMatchObject({ code: "VALIDATION" });
+    }
+    // A real cursor from another search is refused too: it would silently skip or repeat rows.
+    await expect(searchLedger({ limit: 5, cursor, outcome: "denied" }, ctx())).rejects.toMatchObject({ code: "VALIDATION" });
+    const caller = createCaller({ actor: auditor, db: database.prisma });
+    await expect(caller.ledger.search({ cursor: "garbage" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("refuses limit=1e6 and an inverted time range with specific messages", async () => {
+    await expect(searchLedger({ limit: 1e6 }, ctx())).rejects.toThrow(/at most 200/);
+    await expect(searchLedger({ from: "2026-05-01", to: "2026-04-01" }, ctx())).rejects.toMatchObject({ code: "VALIDATION", message: expect.stringMatching(/ends before it starts/) });
+    await expect(searchLedger({ from: "2026-02-30" }, ctx())).rejects.toThrow(/does not exist|date/);
+    await expect(searchLedger({ action: ["nope/nothing.done"] }, ctx())).rejects.toMatchObject({ code: "VALIDATION" });
+  });
+
+  it("returns an empty page for a range with no events", async () => {
+    const page = await searchLedger({ from: "1999-01-01", to: "1999-12-31" }, ctx());
+    expect(page).toMatchObject({ events: [], nextCursor: null, prevCursor: null });
+  });
+
+  it("is only for auditors and admins", async () => {
+    await expect(searchLedger({}, { actor: requester, db: database.prisma })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("ledger counts", () => {
+  it("counts small results exactly and large ones as estimates", async () => {
+    expect(await countLedger({ q: "xyzzy" }, ctx())).toEqual({ count: 1, exact: true });
+    const month = lastMonth();
+    expect(await countLedger({ from: month.from, to: month.to }, ctx())).toEqual({ count: 400, exact: true });
+    const { EXACT_COUNT_LIMIT } = await import("@/server/domain/ledger/queries");
+    expect(EXACT_COUNT_LIMIT).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe("event detail and timelines", () => {
+  it("shows an event with its hash, its neighbours and whether its links hold", async () => {
+    const detail = await getLedgerEvent({ seq: "200" }, ctx());
+    expect(detail.event.seq).toBe("200");
+    expect(detail.previous?.seq).toBe("199");
+    expect(detail.next?.seq).toBe("201");
+    expect(detail.integrity).toEqual({ hashMatches: true, linksToPrevious: true, linkedFromNext: true });
+    expect(detail.event.prevHash).toBe(detail.previous?.hash);
+    await expect(getLedgerEvent({ seq: "999999" }, ctx())).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("tells a grant's story from its request to its end", async () => {
+    const activation = allSynthetic.find((e) => e.action === "access/grant.activated" && !e.summary.includes("break-glass"))!;
+    const timeline = await getLedgerTimeline({ grantId: activation.grantId! }, ctx());
+    const expected = allSynthetic.filter((e) => e.requestId === activation.requestId || e.grantId === activation.grantId);
+    expect(timeline.events.map((e) => e.seq)).toEqual(expected.map((e) => e.seq.toString()));
+    expect(timeline.events[0]!.action).toBe("access/request.created");
+    expect(timeline.header).toMatchObject({ kind: "grant", grantId: activation.grantId, requestId: activation.requestId });
+    const byRequest = await getLedgerTimeline({ requestId: activation.requestId! }, ctx());
+    expect(byRequest.events.map((e) => e.seq)).toEqual(timeline.events.map((e) => e.seq));
+    await expect(getLedgerTimeline({ grantId: "0192f000-0000-7000-8000-00000000dead" }, ctx())).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("offers the people, resources, system jobs and grouped actions to filter by", async () => {
+    const options = await listLedgerFilterOptions(ctx());
+    expect(options.people.map((p) => p.id)).toContain(requester.id);
+    expect(options.systemActors).toEqual(expect.arrayContaining(["provisioner", "grant-expiry"]));
+    expect(options.actionGroups.find((g) => g.value === "access/grant.*")?.actions.map((a) => a.value)).toContain("access/grant.revoked");
+  });
+});
