@@ -190,6 +190,7 @@ async function insertPendingRequests(prisma: Prisma, count: number): Promise<{ a
   const { resolveApprovers, sourcesOf } = await import("../server/domain/requests/routing");
   const { eligibleApprovers } = await import("../server/domain/approvals/eligibility");
   const { computeEventHash, GENESIS_HASH } = await import("../server/ledger/hash");
+  const { canonicalJson } = await import("../server/ledger/canonical");
   const { sanitizeForLedger } = await import("../server/ledger/canonical");
   const { describeActor } = await import("../server/actor");
 
@@ -320,7 +321,8 @@ async function insertPendingRequests(prisma: Prisma, count: number): Promise<{ a
       });
       const hash = computeEventHash(fields);
       prevHash = hash;
-      events.push({ ...fields, hash });
+      // Canonical key order: the ORM writes JSON.stringify's text, which the ledger then stores verbatim.
+      events.push({ ...fields, data: JSON.parse(canonicalJson(fields.data)) as InputJsonValue, hash });
     }
     // Generous timeout: the portal's build may be running alongside on the same two cores.
     await prisma.$transaction(

@@ -50,7 +50,7 @@ export async function insertEventsWithPg(client: pg.ClientBase, events: readonly
     `INSERT INTO "LedgerEvent" (seq, id, "occurredAt", action, outcome, "actorType", "actorId", "actorLabel", "subjectType",
        "subjectId", "resourceId", "requestId", "grantId", summary, data, "prevHash", hash)
      SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::timestamp[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::jsonb[], $16::text[], $17::text[])`,
+       $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::json[], $16::text[], $17::text[])`,
     Object.values(columns),
   );
 }

@@ -45,6 +45,18 @@ export function openDatabase(options: DatabaseOptions): Database {
   return options.url ? openPostgres(options.url, options.poolMax ?? 10) : openEmbedded(options.dataDir ?? "memory");
 }
 
+/** The pg pool behind each PostgreSQL client (not its transactions), for the ledger's bulk paths. */
+const postgresPools = new WeakMap<object, pg.Pool>();
+
+/**
+ * The pg pool under a PostgreSQL Prisma client, for paths that move millions of rows (ledger verification
+ * and exports): driver-level reads without the ORM's per-row conversion, and COPY. Undefined for the
+ * embedded database and for a transaction client, which must see its own uncommitted rows.
+ */
+export function postgresPoolOf(db: DbOrTx): pg.Pool | undefined {
+  return postgresPools.get(db);
+}
+
 function openPostgres(url: string, poolMax: number): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolMax });
   // An idle pooled connection that the server closes (restart, failover, admin shutdown) emits an error;
@@ -54,6 +66,7 @@ function openPostgres(url: string, poolMax: number): Database {
     if (!closing) console.warn(`[keycard:db] idle PostgreSQL connection lost: ${error.message}`);
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions });
+  postgresPools.set(prisma, pool);
   const parsed = new URL(url);
   return {
     kind: "postgresql",

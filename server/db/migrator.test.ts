@@ -13,8 +13,12 @@ import {
   readMigrations,
   type SqlExecutor,
 } from "./migrator";
+import { computeEventHash } from "@/server/ledger/hash";
+import { LEDGER_ROW_SELECT, normalizeRow, rowHash, type LedgerRow } from "@/server/ledger/rows";
+import { createPopulation, createRandom, EMPTY_HEAD, generateEvents } from "@/scripts/ledger/synthetic";
 
 const realMigrationsDir = path.resolve(import.meta.dirname, "../../prisma/migrations");
+const LEDGER_HASH_MIGRATION = "20261206153000_ledger_hash_in_database";
 
 const tempDirs: string[] = [];
 afterEach(async () => {
@@ -112,6 +116,40 @@ describe("applyMigrations on the embedded database (PGlite)", () => {
     const db = freshPglite();
     await applyMigrations(db, { migrationsDir: realMigrationsDir });
     await expectLedgerAppendOnly(db);
+  });
+
+  it("moves an existing ledger to verbatim canonical data: every row still hashes, in SQL or (an odd number) in Node", async () => {
+    // The ledger as it was before 20261206153000_ledger_hash_in_database: data in a jsonb column.
+    const before = await migrationsFolder({}, realMigrationsDir);
+    await fs.rm(path.join(before, LEDGER_HASH_MIGRATION), { recursive: true });
+    const db = freshPglite();
+    await applyMigrations(db, { migrationsDir: before });
+    const random = createRandom(7);
+    const events = [...generateEvents({ population: createPopulation(random, 20, 5), random, head: EMPTY_HEAD, from: new Date("2026-01-01"), until: new Date("2026-01-02"), count: 200 }, 200)].flat();
+    // One event whose number JavaScript prints differently from PostgreSQL (1e+21): its hash, as the
+    // ledger computed it then, is over JavaScript's form.
+    const odd = events[199]!;
+    odd.data = { amount: 1e21 };
+    odd.hash = computeEventHash(odd);
+    for (const e of events) {
+      await db.query(
+        `INSERT INTO "LedgerEvent" (seq, id, "occurredAt", action, outcome, "actorType", "actorId", "actorLabel", "subjectType", "subjectId",
+           "resourceId", "requestId", "grantId", summary, data, "prevHash", hash)
+         VALUES ($1, $2, $3::timestamp, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)`,
+        [e.seq.toString(), e.id, e.occurredAt.toISOString(), e.action, e.outcome, e.actorType, e.actorId, e.actorLabel, e.subjectType, e.subjectId, e.resourceId, e.requestId, e.grantId, e.summary, JSON.stringify(e.data), e.prevHash, e.hash],
+      );
+    }
+
+    expect((await applyMigrations(db, { migrationsDir: realMigrationsDir })).applied).toEqual([LEDGER_HASH_MIGRATION, ...(await realMigrationNames()).filter((name) => name > LEDGER_HASH_MIGRATION)]);
+    const { rows: mismatched } = await db.query<LedgerRow>(
+      `SELECT ${LEDGER_ROW_SELECT} FROM "LedgerEvent"
+        WHERE hash <> keycard_ledger_hash(keycard_ledger_encoding(seq, id, "occurredAt", action, outcome, "actorType", "actorId", "actorLabel",
+          "subjectType", "subjectId", "resourceId", "requestId", "grantId", summary, data::text, "prevHash")) ORDER BY "LedgerEvent".seq`,
+    );
+    expect(mismatched.map((row) => row.seq)).toEqual(["200"]);
+    expect(rowHash(normalizeRow(mismatched[0]!))).toBe(odd.hash);
+    const { rows: search } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "LedgerEvent" WHERE search IS NOT NULL`);
+    expect(search[0]?.n).toBe(200);
   });
 
   it("runs each file whole and in name order, so $$ bodies with semicolons survive", async () => {

@@ -1,6 +1,8 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "@/server/actor";
 import { appendLedgerEvent, verifyChain, GENESIS_HASH } from "@/server/ledger";
+import { LEDGER_ROW_SELECT, normalizeRow, rowHash, type LedgerRow } from "@/server/ledger/rows";
 import { createTestDatabase, type TestDatabase } from "@/server/test/database";
 
 let database: TestDatabase;
@@ -74,6 +76,28 @@ describe("the ledger primitive", () => {
     await expect(database.prisma.$executeRawUnsafe(`UPDATE "LedgerEvent" SET summary = 'edited'`)).rejects.toThrow();
     await expect(database.prisma.$executeRawUnsafe(`DELETE FROM "LedgerEvent"`)).rejects.toThrow();
     await expect(database.prisma.$executeRawUnsafe(`TRUNCATE "LedgerEvent"`)).rejects.toThrow();
+    expect((await verifyChain(database.prisma)).ok).toBe(true);
+  });
+
+  it("hashes in the database exactly as Node encodes (any text, any JSON)", async () => {
+    // The database computes each hash (keycard_ledger_encoding); Node re-hashes for offline checks and
+    // older rows. Both must produce the same bytes for whatever people type.
+    const text = fc.string({ unit: "binary", maxLength: 40 });
+    const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie("array"), tie("object")),
+      array: fc.array(tie("value"), { maxLength: 3 }),
+      object: fc.dictionary(text, tie("value"), { maxKeys: 4 }),
+    })).value;
+    await fc.assert(
+      fc.asyncProperty(text, text, fc.dictionary(text, json, { maxKeys: 5 }), async (summary, label, data) => {
+        const appended = await database.prisma.$transaction((tx) =>
+          appendLedgerEvent(tx, { action: "system/demo.seeded", actor: systemActor(label || "job"), subject: { type: "test", id: label }, summary, data: data as never }),
+        );
+        const [row] = await database.prisma.$queryRawUnsafe<LedgerRow[]>(`SELECT ${LEDGER_ROW_SELECT} FROM "LedgerEvent" WHERE seq = $1::bigint`, appended.seq.toString());
+        expect(rowHash(normalizeRow(row!))).toBe(appended.hash);
+      }),
+      { numRuns: 60 },
+    );
     expect((await verifyChain(database.prisma)).ok).toBe(true);
   });
 });

@@ -2,11 +2,10 @@ import { randomUUID } from "node:crypto";
 import { describeActor, type Actor } from "@/server/actor";
 import type { Tx } from "@/server/db";
 import type { LedgerAction, LedgerOutcome } from "@/server/ledger/actions";
-import { sanitizeForLedger, type JsonValue } from "@/server/ledger/canonical";
-import { encodeFieldsForHash, GENESIS_HASH, sha256Hex, toEncodedFields } from "@/server/ledger/hash";
+import { canonicalJson, sanitizeForLedger, type JsonValue } from "@/server/ledger/canonical";
 
-/** A fixed key for the transaction-scoped advisory lock that serialises appends (the chain's total order). */
-const LEDGER_LOCK_KEY = 4_242_001;
+/** The transaction-scoped advisory lock that serialises appends (the chain's total order); keycard_ledger_append takes it. */
+export const LEDGER_LOCK_KEY = 4_242_001;
 
 export interface LedgerEventInput {
   action: LedgerAction;
@@ -30,30 +29,22 @@ export interface AppendedLedgerEvent {
 
 /**
  * Appends one event to the hash chain, inside the caller's transaction: the event commits or rolls back
- * with the change it records. Appends are serialised by a transaction-scoped advisory lock, so sequence
- * numbers follow commit order and every event's prevHash is the hash of the one before it even with
- * many concurrent writers. Time comes from the database clock (never earlier than the previous event).
+ * with the change it records. One round trip to keycard_ledger_append() (migration
+ * 20261206153000_ledger_hash_in_database), which takes the transaction-scoped advisory lock that orders
+ * the chain, reads the head after it, dates the event by the database clock (never before the head),
+ * hashes the canonical encoding and inserts. The lock is held until commit, so sequence numbers follow
+ * commit order and every event's prevHash is the hash of the one before it under any concurrency; doing
+ * all of it in one call keeps the time the lock is held, and with it the chain's throughput, to one
+ * statement and the commit.
  */
 export async function appendLedgerEvent(tx: Tx, input: LedgerEventInput): Promise<AppendedLedgerEvent> {
   // A transaction client lacks $connect (Prisma denies it inside interactive transactions); the full client has it.
   if (typeof (tx as { $connect?: unknown }).$connect === "function") {
     throw new Error("appendLedgerEvent must be called inside the transaction of the change it records");
   }
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LEDGER_LOCK_KEY}::bigint)`;
-  const [head] = await tx.$queryRaw<{ seq: bigint | null; hash: string | null; now: Date }[]>`
-    SELECT h.seq, h.hash,
-           GREATEST(date_trunc('milliseconds', clock_timestamp()), h."occurredAt") AS now
-    FROM (SELECT 1) AS one
-    LEFT JOIN LATERAL (
-      SELECT seq, hash, "occurredAt" FROM "LedgerEvent" ORDER BY seq DESC LIMIT 1
-    ) AS h ON true`;
-  if (!head) throw new Error("ledger head query returned nothing");
-
   const actor = describeActor(input.actor);
-  const fields = sanitizeForLedger({
-    seq: (head.seq ?? 0n) + 1n,
+  const e = sanitizeForLedger({
     id: randomUUID(),
-    occurredAt: head.now,
     action: input.action,
     outcome: input.outcome ?? "success",
     ...actor,
@@ -64,19 +55,11 @@ export async function appendLedgerEvent(tx: Tx, input: LedgerEventInput): Promis
     grantId: input.grantId ?? null,
     summary: input.summary,
     data: (input.data ?? {}) as JsonValue,
-    prevHash: head.hash ?? GENESIS_HASH,
   });
-  const encoded = toEncodedFields(fields);
-  const hash = sha256Hex(encodeFieldsForHash(encoded));
-  // A raw INSERT rather than the ORM's create: appends run under the ledger lock, and the ORM's query
-  // building is most of the client-side time of each one. The canonical data text is valid JSON for jsonb;
-  // the time goes in as UTC wall time, exactly as the ORM writes a DateTime into timestamp(3).
-  await tx.$executeRaw`
-    INSERT INTO "LedgerEvent" (seq, id, "occurredAt", action, outcome, "actorType", "actorId", "actorLabel", "subjectType",
-                               "subjectId", "resourceId", "requestId", "grantId", summary, data, "prevHash", hash)
-    VALUES (${encoded.seq}::bigint, ${fields.id}::uuid, ${encoded.occurredAt}::timestamp(3), ${fields.action}, ${fields.outcome},
-            ${fields.actorType}, ${fields.actorId}, ${fields.actorLabel}, ${fields.subjectType}, ${fields.subjectId},
-            ${fields.resourceId}::uuid, ${fields.requestId}::uuid, ${fields.grantId}::uuid, ${fields.summary},
-            ${encoded.dataJson}::jsonb, ${fields.prevHash}, ${hash})`;
-  return { seq: fields.seq, id: fields.id, hash, occurredAt: fields.occurredAt };
+  const [row] = await tx.$queryRaw<{ out_seq: bigint; out_hash: string; out_occurred_at: string }[]>`
+    SELECT out_seq, out_hash, out_occurred_at FROM keycard_ledger_append(
+      ${e.id}::uuid, ${e.action}, ${e.outcome}, ${e.actorType}, ${e.actorId}, ${e.actorLabel}, ${e.subjectType},
+      ${e.subjectId}, ${e.resourceId}::uuid, ${e.requestId}::uuid, ${e.grantId}::uuid, ${e.summary}, ${canonicalJson(e.data)})`;
+  if (!row) throw new Error("keycard_ledger_append returned nothing");
+  return { seq: BigInt(row.out_seq), id: e.id, hash: row.out_hash, occurredAt: new Date(row.out_occurred_at) };
 }

@@ -1,38 +1,33 @@
-import pg from "pg";
-import { database, type DbOrTx } from "@/server/db";
-import { env } from "@/server/env";
+import type pg from "pg";
+import { postgresPoolOf, type DbOrTx } from "@/server/db";
 
 /**
  * Reads for the ledger's bulk paths (verification, exports, evidence packs): millions of rows whose
- * columns the SQL already casts to text. On PostgreSQL they go through a small pg pool of their own with
+ * columns the SQL already casts to text. On PostgreSQL they go straight through the client's pg pool with
  * every type parser off — Prisma's per-row result conversion costs more than everything else those paths
- * do per row. Elsewhere (the embedded database, a test's or a transaction's client) Prisma is used.
+ * do per row. Elsewhere (the embedded database, a transaction's client) Prisma is used.
  */
 export interface BulkReader {
   query<T>(sql: string, params: unknown[]): Promise<T[]>;
+  /** Whether concurrent queries run on separate connections (verification walks two chunks at a time then). */
+  parallel: boolean;
+  /** The pool itself, for COPY (PostgreSQL only). */
+  pool?: pg.Pool;
 }
 
 const rawText = { getTypeParser: () => (value: string) => value };
 
-export function createPgBulkReader(url: string, max = 2): BulkReader & { end(): Promise<void> } {
-  const pool = new pg.Pool({ connectionString: url, max });
-  return {
-    async query<T>(sql: string, params: unknown[]) {
-      const result = await pool.query({ text: sql, values: params, types: rawText as unknown as pg.CustomTypesConfig });
-      return result.rows as T[];
-    },
-    end: () => pool.end(),
-  };
-}
-
-let shared: (BulkReader & { end(): Promise<void> }) | undefined;
-
 export function bulkReaderFor(db: DbOrTx): BulkReader {
-  const url = env().DATABASE_URL;
-  // Only for the process's own PostgreSQL client: a transaction or another database must see its own rows.
-  if (url && db === database().prisma) {
-    shared ??= createPgBulkReader(url);
-    return shared;
+  const pool = postgresPoolOf(db);
+  if (pool) {
+    return {
+      parallel: true,
+      pool,
+      async query<T>(sql: string, params: unknown[]) {
+        const result = await pool.query({ text: sql, values: params, types: rawText as unknown as pg.CustomTypesConfig });
+        return result.rows as T[];
+      },
+    };
   }
-  return { query: <T>(sql: string, params: unknown[]) => db.$queryRawUnsafe<T[]>(sql, ...params) };
+  return { parallel: false, query: <T>(sql: string, params: unknown[]) => db.$queryRawUnsafe<T[]>(sql, ...params) };
 }

@@ -45,12 +45,16 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
+/** A surrogate without its partner: JavaScript strings may hold one, UTF-8 (and so PostgreSQL) cannot. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
- * PostgreSQL text and jsonb cannot hold NUL; other control characters are kept (JSON escapes them) but
- * NUL becomes U+FFFD so that what is hashed is exactly what is stored.
+ * PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate; both become U+FFFD so that
+ * what is hashed is exactly what is stored (the driver would otherwise replace a lone surrogate on the
+ * way and the event would no longer match its hash). Other control characters are kept: JSON escapes them.
  */
 export function sanitizeForLedger<T>(value: T): T {
-  if (typeof value === "string") return value.replaceAll("\u0000", "\uFFFD") as T;
+  if (typeof value === "string") return value.replaceAll("\u0000", "\uFFFD").replace(LONE_SURROGATE, "\uFFFD") as T;
   if (Array.isArray(value)) return value.map(sanitizeForLedger) as T;
   if (value && typeof value === "object" && !(value instanceof Date)) {
     return Object.fromEntries(

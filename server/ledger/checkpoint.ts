@@ -1,6 +1,6 @@
 import { systemActor, type Actor } from "@/server/actor";
 import type { Db, DbOrTx } from "@/server/db";
-import { appendLedgerEvent } from "@/server/ledger/append";
+import { appendLedgerEvent, LEDGER_LOCK_KEY } from "@/server/ledger/append";
 import { ledgerSigningKey, signStatement, type LedgerSigningKey } from "@/server/ledger/signing";
 import { CHECKPOINT_TYPE, checkpointStatementText, isCheckpointData, type CheckpointData, type CheckpointStatement } from "@/server/ledger/statements";
 
@@ -43,7 +43,7 @@ export async function signCheckpoint(
   const actor = options.actor ?? systemActor("ledger-checkpoint");
   return db.$transaction(async (tx) => {
     // Take the append lock first so that the head read below is the one the checkpoint will follow.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(4242001::bigint)`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LEDGER_LOCK_KEY}::bigint)`;
     const [head] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`SELECT seq, hash FROM "LedgerEvent" ORDER BY seq DESC LIMIT 1`;
     const statement: CheckpointStatement = {
       type: CHECKPOINT_TYPE,

@@ -19,7 +19,10 @@ export async function createGrantHistory(db: Db, input: { requester: string; res
   if (!e2eFixturesEnabled()) throw new DomainError("NOT_FOUND", "Not found.");
   const requester = await db.identity.findFirst({ where: { name: input.requester } });
   const resource = await db.resource.findUnique({ where: { slug: input.resource }, include: { accessLevels: { orderBy: { key: "asc" }, take: 1 } } });
-  const approver = await db.identity.findFirst({ where: { roles: { has: "APPROVER" }, NOT: { name: input.requester } }, orderBy: { name: "asc" } });
+  // The enum array is tested in SQL: the ORM's `roles: { has }` fails on the embedded adapter.
+  const [approverRow] = await db.$queryRaw<{ id: string }[]>`
+    SELECT id::text AS id FROM "Identity" WHERE 'APPROVER'::"Role" = ANY(roles) AND name <> ${input.requester} ORDER BY name LIMIT 1`;
+  const approver = approverRow ? await db.identity.findUnique({ where: { id: approverRow.id } }) : null;
   const level = resource?.accessLevels[0];
   if (!requester || !resource || !approver || !level) throw new DomainError("NOT_FOUND", "Unknown requester, resource or approver.");
   const created: { requestId: string; grantId: string }[] = [];

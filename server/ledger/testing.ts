@@ -1,5 +1,6 @@
 import type { Db } from "@/server/db";
 import type { Prisma } from "@/server/generated/prisma/client";
+import { canonicalJson } from "@/server/ledger/canonical";
 import { GENESIS_HASH } from "@/server/ledger/hash";
 import {
   createPopulation,
@@ -37,7 +38,9 @@ export async function insertSyntheticEvents(
 }
 
 export async function insertEvents(db: Db, events: readonly SyntheticEvent[]): Promise<void> {
-  await db.ledgerEvent.createMany({ data: events.map((e) => ({ ...e, data: e.data as Prisma.InputJsonValue })) });
+  // Keys in canonical order: the ORM writes JSON.stringify's text, which is then the canonical text the
+  // ledger stores (a non-canonical text would still verify, through the slower path).
+  await db.ledgerEvent.createMany({ data: events.map((e) => ({ ...e, data: JSON.parse(canonicalJson(e.data)) as Prisma.InputJsonValue })) });
 }
 
 /** Runs statements with the ledger's immutability triggers off, as a superuser tampering by hand would. */

@@ -44,7 +44,7 @@ describe("ledger verification", () => {
 
   it("finds a modified data field (a justification) as well", async () => {
     const db = await chain();
-    await asSuperuser(db, `UPDATE ${T} SET data = jsonb_set(data, '{tampered}', '"yes"') WHERE seq = 42`);
+    await asSuperuser(db, `UPDATE ${T} SET data = jsonb_set(data::jsonb, '{tampered}', '"yes"')::json WHERE seq = 42`);
     expect(await verifyChain(db)).toMatchObject({ ok: false, brokenAtSeq: 42n, problem: "modified" });
   });
 
@@ -191,6 +191,26 @@ describe("ledger verification", () => {
     expect(await verifyChain(db, { fromSeq: 101n, anchorHash: anchor })).toMatchObject({ ok: true, events: 200 });
     expect(await verifyChain(db, { fromSeq: 101n, anchorHash: "f".repeat(64) })).toMatchObject({ ok: false, brokenAtSeq: 101n });
     expect(await verifyChain(db, { fromSeq: 101n })).toMatchObject({ ok: false, problem: "missing" });
+  });
+
+  it("checks every link across the boundaries of the chunks it walks in parallel", async () => {
+    const db = await chain();
+    expect(await verifyChain(db, { chunkSize: 7 })).toMatchObject({ ok: true, events: 300 });
+    // #15 opens a chunk (8–14, 15–21): its link to #14 is checked by its own chunk, its content too.
+    await asSuperuser(db, `UPDATE ${T} SET summary = 'edited' WHERE seq = 15`, `DELETE FROM ${T} WHERE seq = 70`);
+    expect(await verifyChain(db, { chunkSize: 7 })).toMatchObject({ ok: false, brokenAtSeq: 15n, problem: "modified" });
+    expect(await verifyChain(db, { chunkSize: 7, fromSeq: 16n })).toMatchObject({ ok: false, brokenAtSeq: 70n, problem: "missing" });
+  });
+
+  it("verifies rows whose data text is not canonical (written before the ledger kept it verbatim), and still finds tampering among them", async () => {
+    const db = await chain(80);
+    // jsonb's text (spaces, its own key order) as rows migrated from a jsonb column may hold.
+    await asSuperuser(db, `UPDATE ${T} SET data = (data::jsonb)::json WHERE seq BETWEEN 10 AND 60`);
+    const changed = await db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${T} WHERE data::text LIKE '%": %'`);
+    expect(changed[0]!.n).toBeGreaterThan(10);
+    expect(await verifyChain(db, { chunkSize: 16 })).toMatchObject({ ok: true, events: 80 });
+    await asSuperuser(db, `UPDATE ${T} SET data = jsonb_set(data::jsonb, '{tampered}', '"yes"')::json WHERE seq = 33`);
+    expect(await verifyChain(db, { chunkSize: 16 })).toMatchObject({ ok: false, brokenAtSeq: 33n, problem: "modified" });
   });
 
   it("verifies an empty ledger", async () => {

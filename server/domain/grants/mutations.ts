@@ -27,59 +27,87 @@ async function lockGrant(tx: Tx, grantId: string) {
 }
 
 /**
- * Ends a grant early: the holder's "I'm done", or an admin's revoke. A grant that has not started yet
- * simply never starts; otherwise it becomes REVOKING and the revoker removes it from the target at once
- * (the same path as expiry, so it is ledgered as revoked exactly once).
+ * Ends a grant early: the holder's "I'm done", an admin's revoke, or its holder being disabled. A grant
+ * that has not started yet simply never starts; otherwise it becomes REVOKING and the revoker removes it
+ * from the target at once (the same path as expiry, so it is ledgered as revoked exactly once).
  */
 async function endGrantEarly(grantId: string, ctx: Ctx, reason: RevocationReason, note: string | null) {
   const actor = requirePerson(ctx);
   const result = await ctx.db.$transaction(async (tx) => {
     const grant = await lockGrant(tx, grantId);
     if (reason === "RELEASED" && grant.identityId !== actor.id) throw new DomainError("NOT_FOUND", "No such grant.");
-    if (grant.status === "REVOKING" || grant.status === "REVOKED") return { status: grant.status };
-    const now = await dbNow(tx);
-    const target = grant.status === "SCHEDULED" ? "REVOKED" : "REVOKING";
-    checkGrantTransition(grant.status, target);
-    await tx.grant.update({
-      where: { id: grant.id },
-      data: {
-        status: target,
-        revocationReason: reason,
-        revokeRequestedAt: now,
-        // A new revocation episode: attempts and the overdue alert start afresh.
-        ...(target === "REVOKED" ? { revokedAt: now } : { attempts: 0, failureAlertedAt: null, nextAttemptAt: grant.status === "PROVISIONING" ? grant.nextAttemptAt : now }),
-      },
-    });
-    const who = reason === "RELEASED" ? `${actor.name} released` : `${actor.name} revoked`;
+    return { status: await endLockedGrant(tx, grant, actor, reason, note) };
+  });
+  if (result.status === "REVOKING") await wakeRevoker([grantId]);
+  return result;
+}
+
+/** Starts the revoker on grants that just became REVOKING (the sweeper is the backstop if this is lost). */
+export async function wakeRevoker(grantIds: readonly string[]): Promise<void> {
+  if (grantIds.length === 0) return;
+  await sendJobEvents(grantIds.map((grantId) => ({ name: "access/grant.revoke_requested", data: { grantId }, id: `grant-revoke-${grantId}` })));
+}
+
+type LockedGrant = Awaited<ReturnType<typeof lockGrant>>;
+
+/** The status change and its ledger events, inside the caller's transaction on a grant it has locked. */
+async function endLockedGrant(tx: Tx, grant: LockedGrant, actor: IdentityActor, reason: RevocationReason, note: string | null) {
+  if (grant.status === "REVOKING" || grant.status === "REVOKED") return grant.status;
+  const now = await dbNow(tx);
+  const target = grant.status === "SCHEDULED" ? "REVOKED" : "REVOKING";
+  checkGrantTransition(grant.status, target);
+  await tx.grant.update({
+    where: { id: grant.id },
+    data: {
+      status: target,
+      revocationReason: reason,
+      revokeRequestedAt: now,
+      // A new revocation episode: attempts and the overdue alert start afresh.
+      ...(target === "REVOKED" ? { revokedAt: now } : { attempts: 0, failureAlertedAt: null, nextAttemptAt: grant.status === "PROVISIONING" ? grant.nextAttemptAt : now }),
+    },
+  });
+  const who = reason === "RELEASED" ? `${actor.name} released` : `${actor.name} revoked`;
+  const why = reason === "IDENTITY_DISABLED" ? `: ${grant.identity.name} was disabled${note ? ` (${note})` : ""}` : note ? `: ${note}` : "";
+  await appendLedgerEvent(tx, {
+    action: reason === "RELEASED" ? "access/grant.released" : "access/grant.revoke_requested",
+    actor,
+    subject: { type: "grant", id: grant.id },
+    resourceId: grant.resourceId,
+    requestId: grant.requestId,
+    grantId: grant.id,
+    summary: `${who} ${grant.accessLevel.name} on ${grant.resource.name}${reason === "RELEASED" ? "" : ` held by ${grant.identity.name}`}${why}`,
+    data: { reason, note, previousStatus: grant.status, endsAt: grant.endsAt.toISOString() },
+  });
+  if (target === "REVOKED") {
+    // Never provisioned: nothing to remove, so this is the grant's one revocation event.
     await appendLedgerEvent(tx, {
-      action: reason === "RELEASED" ? "access/grant.released" : "access/grant.revoke_requested",
+      action: "access/grant.revoked",
       actor,
       subject: { type: "grant", id: grant.id },
       resourceId: grant.resourceId,
       requestId: grant.requestId,
       grantId: grant.id,
-      summary: `${who} ${grant.accessLevel.name} on ${grant.resource.name}${reason === "RELEASED" ? "" : ` held by ${grant.identity.name}`}${note ? `: ${note}` : ""}`,
-      data: { reason, note, previousStatus: grant.status, endsAt: grant.endsAt.toISOString() },
+      summary: `${grant.accessLevel.name} on ${grant.resource.name} cancelled before it started`,
+      data: { reason, removed: false, sessionsEnded: 0, lagMs: null },
     });
-    if (target === "REVOKED") {
-      // Never provisioned: nothing to remove, so this is the grant's one revocation event.
-      await appendLedgerEvent(tx, {
-        action: "access/grant.revoked",
-        actor,
-        subject: { type: "grant", id: grant.id },
-        resourceId: grant.resourceId,
-        requestId: grant.requestId,
-        grantId: grant.id,
-        summary: `${grant.accessLevel.name} on ${grant.resource.name} cancelled before it started`,
-        data: { reason, removed: false, sessionsEnded: 0, lagMs: null },
-      });
-    }
-    return { status: target };
-  });
-  if (result.status === "REVOKING") {
-    await sendJobEvents([{ name: "access/grant.revoke_requested", data: { grantId }, id: `grant-revoke-${grantId}` }]);
   }
-  return result;
+  return target;
+}
+
+/**
+ * Every live grant of an identity that is being disabled ends now, in the transaction that disables it.
+ * Returns the grants the revoker must remove from their targets (wake it after commit).
+ */
+export async function endGrantsOfDisabledIdentity(tx: Tx, identityId: string, actor: IdentityActor, note: string): Promise<string[]> {
+  const live = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id::text AS id FROM "Grant"
+     WHERE "identityId" = ${identityId}::uuid AND status IN ('SCHEDULED', 'PROVISIONING', 'ACTIVE') ORDER BY id`;
+  const revoking: string[] = [];
+  for (const { id } of live) {
+    const status = await endLockedGrant(tx, await lockGrant(tx, id), actor, "IDENTITY_DISABLED", note);
+    if (status === "REVOKING") revoking.push(id);
+  }
+  return revoking;
 }
 
 export async function releaseGrant(input: GrantIdInput, ctx: Ctx) {

@@ -2,6 +2,7 @@ import type { DbOrTx } from "@/server/db";
 import type { RevocationReason } from "@/server/generated/prisma/enums";
 import { enqueueNotifications } from "@/server/notifications/enqueue";
 import { grantActivated, grantProvisionFailed, grantRevoked, grantRevokeFailing, type GrantRef } from "@/server/notifications/messages";
+import { adminRecipientIds } from "@/server/notifications/recipients";
 
 export interface GrantNotice {
   grantId: string;
@@ -16,17 +17,6 @@ export interface GrantNotice {
   attempts?: number;
   /** revoke_failing: when the revocation became due (one alert per episode). */
   episode?: Date;
-}
-
-/**
- * Active admins, who hear about provisioning and revocation trouble. The enum array is tested in SQL:
- * Prisma's `roles: { has: "ADMIN" }` fails on the embedded PGlite adapter ("malformed array literal"),
- * which would fail the very transaction that records a failing revocation.
- */
-export async function adminIds(tx: DbOrTx): Promise<string[]> {
-  const admins = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id::text AS id FROM "Identity" WHERE status = 'ACTIVE' AND kind = 'HUMAN' AND 'ADMIN'::"Role" = ANY(roles) ORDER BY id`;
-  return admins.map((a) => a.id);
 }
 
 type GrantNoticeKind = "activated" | "revoked" | "provision_failed" | "revoke_failing";
@@ -47,7 +37,7 @@ export async function notifyGrants(tx: DbOrTx, kind: GrantNoticeKind, notices: r
   const unknown = [...new Set(notices.filter((n) => n.holderName === undefined).map((n) => n.identityId))];
   const holders = new Map(notices.flatMap((n) => (n.holderName === undefined ? [] : [[n.identityId, { id: n.identityId, name: n.holderName }] as const])));
   if (unknown.length) for (const h of await tx.identity.findMany({ where: { id: { in: unknown } }, select: { id: true, name: true } })) holders.set(h.id, h);
-  const admins = kind === "provision_failed" || kind === "revoke_failing" ? await adminIds(tx) : [];
+  const admins = kind === "provision_failed" || kind === "revoke_failing" ? await adminRecipientIds(tx) : [];
   const items = notices.flatMap((notice) => {
     const holder = holders.get(notice.identityId);
     if (!holder) return [];

@@ -21,6 +21,9 @@ import {
   sleepUntilEnded,
   type FaultWorld,
 } from "@/server/domain/grants/testing";
+import { toActor } from "@/server/domain/identities/queries";
+import { setIdentityStatus } from "@/server/domain/identities/mutations";
+import { decideRequest } from "@/server/domain/requests/mutations";
 import { requestExtension } from "@/server/domain/requests/special";
 import { isDomainError } from "@/server/errors";
 import type { JobStep } from "@/server/jobs/define";
@@ -246,5 +249,34 @@ describe("a server clock that disagrees with the database", () => {
       expect(lagMs).toBeLessThan(2_000);
     }
     expect(await auditRevoked(database.prisma, world, ids)).toMatchObject({ missed: [], notRevoked: [], eventCounts: {} });
+  });
+});
+
+describe("disabling a person", () => {
+  it("revokes every live grant in its target at once, cancels pending requests, and refuses a later approval", async () => {
+    const person = world.people[3]!;
+    const adminIdentity = await database.prisma.identity.create({ data: { kind: "HUMAN", name: "Ada Admin", email: `ada-${world.suffix}@test.example`, roles: ["ADMIN", "APPROVER"] } });
+    const admin = { actor: toActor(adminIdentity), db: database.prisma };
+    const ids = await createGrants(database.prisma, world, [
+      { level: "write", person: 3, endsInMs: 600_000 },
+      { level: "elevate", person: 3, endsInMs: 600_000 },
+    ]);
+    await provisionAll(database.prisma, ids);
+    expect(await canInsertAs(world, person.login)).toBe(true);
+    const pending = await database.prisma.accessRequest.create({
+      data: { requesterId: person.id, resourceId: world.resourceId, accessLevelId: world.levels.read, justification: "waiting for review", startsAt: new Date(), durationMinutes: 30, decision: {} },
+    });
+
+    await setIdentityStatus({ identityId: person.id, status: "DISABLED", reason: "left the company" }, admin);
+    // Both end in the disabling transaction; the revoker (woken at once, the sweeper as backstop) removes them.
+    expect(await database.prisma.grant.count({ where: { id: { in: ids }, status: { in: ["REVOKING", "REVOKED"] }, revocationReason: "IDENTITY_DISABLED" } })).toBe(2);
+    expect((await database.prisma.accessRequest.findUniqueOrThrow({ where: { id: pending.id } })).status).toBe("CANCELLED");
+    await settle();
+    expect(await auditRevoked(database.prisma, world, ids)).toMatchObject({ missed: [], notRevoked: [], eventCounts: {} });
+    expect(await canInsertAs(world, person.login)).toBe(false);
+    await expect(decideRequest({ requestId: pending.id, decision: "APPROVE", comment: "ok" }, admin)).rejects.toMatchObject({ code: "INVALID_TRANSITION" });
+    const summaries = (await database.prisma.ledgerEvent.findMany({ where: { grantId: { in: ids }, action: "access/grant.revoke_requested" } })).map((e) => e.summary);
+    expect(summaries).toHaveLength(2);
+    for (const summary of summaries) expect(summary).toContain("was disabled (left the company)");
   });
 });

@@ -146,7 +146,7 @@ describe("ledger exports", () => {
       const { bytes, manifest } = await download({ format, from: "1999-01-01", to: "1999-01-31" });
       expect(manifest.rows).toBe(0);
       expect(manifest.chain.firstSeq).toBeNull();
-      expect(bytes.toString("utf8")).toBe(format === "csv" ? `${(await import("@/server/ledger/export/formats")).CSV_COLUMNS.join(",")}\r\n` : "");
+      expect(bytes.toString("utf8")).toBe(format === "csv" ? `${(await import("@/server/ledger/export/formats")).CSV_COLUMNS.join(",")}\n` : "");
       expect((await verifyExport(bytes, manifest)).ok).toBe(true);
     }
   });

@@ -14,7 +14,8 @@ import { UTF8_BOM } from "@/server/ledger/export/csv";
 import { csvHeader, csvRow, jsonlRow, type ExportRow } from "@/server/ledger/export/formats";
 import { MANIFEST_TYPE, signManifest, type ExportManifest } from "@/server/ledger/export/manifest";
 import { ocsfLine } from "@/server/ledger/export/ocsf";
-import { bulkReaderFor } from "@/server/ledger/bulk-reader";
+import { bulkReaderFor, type BulkReader } from "@/server/ledger/bulk-reader";
+import { copyRows, csvCopyStatement, type CopiedRows } from "@/server/ledger/export/csv-copy";
 import { LEDGER_ROW_SELECT, normalizeRow } from "@/server/ledger/rows";
 import { ledgerSigningKey } from "@/server/ledger/signing";
 
@@ -63,17 +64,21 @@ export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { a
   const afterParam = params.add("0");
   const afterIndex = params.values.length - 1;
   const headParam = params.add(headSeq.toString());
-  const sql = exportQuery(format, [...conditions, `seq > ${afterParam}::bigint`, `seq <= ${headParam}::bigint`]);
+  const bounded = [...conditions, `seq > ${afterParam}::bigint`, `seq <= ${headParam}::bigint`];
+  const sql = exportQuery(format, bounded);
   const values = params.values;
   const reader = bulkReaderFor(ctx.db);
+  // CSV on PostgreSQL: the server writes the rows (csv-copy.ts); everything else is written here in batches.
+  const copyPool = format === "csv" && !where.empty ? reader.pool : undefined;
+  let copied: CopiedRows | null = null;
 
   const hash = createHash("sha256");
   const encoder = new TextEncoder();
   let bytes = 0;
   let rows = 0;
   let after = 0n;
-  let first: ExportRow | null = null;
-  let last: ExportRow | null = null;
+  let first: ChainPoint | null = null;
+  let last: ChainPoint | null = null;
   let done = false;
   let resolveFinished: (manifest: ExportManifest | null) => void = () => undefined;
   const finished = new Promise<ExportManifest | null>((resolve) => (resolveFinished = resolve));
@@ -94,6 +99,15 @@ export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { a
       async pull(controller) {
         try {
           if (done) return;
+          if (copyPool) {
+            copied ??= await copyRows(copyPool, csvCopyStatement(bounded, values, await resourceNames(reader)));
+            const chunk = await copied.chunks.next();
+            if (!chunk.done) return emitBytes(controller, chunk.value);
+            rows = copied.rowCount();
+            [first, last] = await chainBounds(reader, bounded, values);
+            done = true;
+            return finish(controller);
+          }
           values[afterIndex] = after.toString();
           const batch = await reader.query<ExportRow>(sql, values);
           if (batch.length) {
@@ -113,31 +127,17 @@ export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { a
           }
           if (batch.length < BATCH_SIZE) {
             done = true;
-            const manifest = await recordExport(ctx, {
-              exportId,
-              fileName,
-              format,
-              bom: format === "csv" && bom,
-              filters,
-              rows,
-              bytes,
-              sha256: hash.digest("hex"),
-              headSeq,
-              first,
-              last,
-              contiguous: isContiguous(filters),
-              checkpoint,
-            });
-            controller.close();
-            resolveFinished(manifest);
+            await finish(controller);
           }
         } catch (error) {
+          copied?.cancel();
           resolveFinished(null);
           controller.error(error);
         }
       },
       cancel() {
         done = true;
+        copied?.cancel();
         resolveFinished(null);
       },
     },
@@ -145,6 +145,44 @@ export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { a
     { highWaterMark: 1 },
   );
   return { exportId, fileName, contentType: CONTENT_TYPES[format], expected, stream, finished };
+
+  /** The manifest, signed and ledgered once the last byte is out; then the stream ends. */
+  async function finish(controller: ReadableStreamDefaultController<Uint8Array>) {
+    const manifest = await recordExport(ctx, {
+      exportId,
+      fileName,
+      format,
+      bom: format === "csv" && bom,
+      filters,
+      rows,
+      bytes,
+      sha256: hash.digest("hex"),
+      headSeq,
+      first,
+      last,
+      contiguous: isContiguous(filters),
+      checkpoint,
+    });
+    controller.close();
+    resolveFinished(manifest);
+  }
+}
+
+async function resourceNames(reader: BulkReader): Promise<Record<string, string>> {
+  const rows = await reader.query<{ id: string; name: string }>(`SELECT id::text AS id, name FROM "Resource"`, []);
+  return Object.fromEntries(rows.map((row) => [row.id, row.name]));
+}
+
+/** The seq and hash of an export's first and last rows (for its manifest's chain range). */
+interface ChainPoint {
+  seq: string;
+  hash: string;
+}
+
+async function chainBounds(reader: BulkReader, conditions: readonly string[], values: readonly unknown[]): Promise<[ChainPoint | null, ChainPoint | null]> {
+  const at = async (order: "ASC" | "DESC") =>
+    (await reader.query<ChainPoint>(`SELECT seq::text AS seq, hash FROM "LedgerEvent" WHERE ${conditions.join(" AND ")} ORDER BY "LedgerEvent".seq ${order} LIMIT 1`, [...values]))[0] ?? null;
+  return [await at("ASC"), await at("DESC")];
 }
 
 /** UTF-8 lines appended into one growing buffer. */
@@ -201,8 +239,8 @@ async function recordExport(
     bytes: number;
     sha256: string;
     headSeq: bigint;
-    first: ExportRow | null;
-    last: ExportRow | null;
+    first: ChainPoint | null;
+    last: ChainPoint | null;
     contiguous: boolean;
     checkpoint: Checkpoint;
   },

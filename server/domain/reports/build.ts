@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ConnectorKind } from "@/server/connectors/types";
-import type { Db, DbOrTx } from "@/server/db";
+import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
 import { classifyPrivilege } from "@/server/domain/discovery/classify";
 import { connectorOwnLogin, loginOfPrincipal } from "@/server/domain/discovery/holders";
@@ -9,6 +9,7 @@ import { idleness, judge, tierOf, type Recommendation } from "@/server/domain/re
 import type { ConnectorSummary, StandingSummary, StoredStandingRow } from "@/server/domain/reports/types";
 import { enqueueNotifications, kickDelivery, type EnqueueResult } from "@/server/notifications";
 import { standingPrivilegesFound } from "@/server/notifications/reports";
+import { adminRecipientIds } from "@/server/notifications/recipients";
 
 /**
  * Builds a standing-privilege snapshot from what discovery stored and what usage collection counted:
@@ -61,17 +62,6 @@ function usageFor(usage: Map<string, UsageAggregate>, kind: ConnectorKind, conne
     }
   }
   return { last, uses30 };
-}
-
-/**
- * Active human admins. (Prisma's `roles: { has: "ADMIN" }` fails on the embedded PGlite adapter with
- * "malformed array literal", so the enum array is tested in SQL.)
- */
-async function activeAdminIds(db: DbOrTx): Promise<string[]> {
-  const rows = await db.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT id::text AS id FROM "Identity" WHERE kind = 'HUMAN' AND status = 'ACTIVE' AND 'ADMIN'::"Role" = ANY(roles) ORDER BY id`,
-  );
-  return rows.map((r) => r.id);
 }
 
 export async function buildStandingReport(db: Db, options: { trigger?: string } = {}): Promise<BuildResult> {
@@ -232,7 +222,7 @@ export async function buildStandingReport(db: Db, options: { trigger?: string } 
             total: newTier1.length,
             firstReport: previous === null,
             found: newTier1.map((r) => ({ principal: r.data.principal, privilege: r.data.privilege, connector: r.connector, holder: r.data.holder?.name ?? null })),
-            adminIds: await activeAdminIds(tx),
+            adminIds: await adminRecipientIds(tx),
           }),
         );
     },

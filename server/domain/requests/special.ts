@@ -3,7 +3,7 @@ import { systemActor } from "@/server/actor";
 import { assertCan } from "@/server/auth/permissions";
 import { dbNow } from "@/server/db/clock";
 import type { Ctx } from "@/server/domain/context";
-import { adminIds } from "@/server/domain/grants/notify";
+import { adminRecipientIds } from "@/server/notifications/recipients";
 import { scheduleGrantForRequest } from "@/server/domain/grants/schedule";
 import { eligibleApprovers, type ApprovalContext } from "@/server/domain/approvals/eligibility";
 import { evaluatePolicy } from "@/server/domain/policies/engine";
@@ -92,7 +92,7 @@ export async function breakGlass(input: BreakGlassInput, ctx: Ctx) {
         grant: { id: grantId, requestId: request.id, holder: { id: actor.id, name: actor.name }, resourceName: loaded.resource.name, accessLevelName: loaded.accessLevel.name, endsAt: grant.endsAt, breakGlass: true },
         reason: input.reason,
         reviewDueAt: dueAt,
-        adminIds: await adminIds(tx),
+        adminIds: await adminRecipientIds(tx),
       }),
     );
     return { requestId: request.id, grantId, reviewId: review.id, endsAt: grant.endsAt };

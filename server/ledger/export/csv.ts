@@ -26,10 +26,11 @@ export function csvCell(value: string | null): string {
   return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-export function csvLine(cells: readonly (string | null)[]): string {
+/** One record; RFC 4180's CRLF unless told otherwise (ledger exports end lines as PostgreSQL's COPY does, LF). */
+export function csvLine(cells: readonly (string | null)[], eol: "\r\n" | "\n" = "\r\n"): string {
   let line = "";
   for (let i = 0; i < cells.length; i++) line += (i ? "," : "") + csvCell(cells[i] ?? null);
-  return `${line}\r\n`;
+  return line + eol;
 }
 
 export const UTF8_BOM = "\uFEFF";

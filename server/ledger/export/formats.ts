@@ -44,8 +44,9 @@ export const CSV_COLUMNS = [
   "hash",
 ] as const;
 
+/** Ledger CSV lines end in LF: the same bytes whether PostgreSQL (csv-copy.ts) or this file wrote the rows. */
 export function csvHeader(): string {
-  return csvLine(CSV_COLUMNS);
+  return csvLine(CSV_COLUMNS, "\n");
 }
 
 export function csvRow(row: ExportRow): string {
@@ -69,7 +70,7 @@ export function csvRow(row: ExportRow): string {
     row.dataJson,
     row.prevHash,
     row.hash,
-  ]);
+  ], "\n");
 }
 
 /** A JSON Lines record: exactly the hashed fields and the hash, `data` as the canonical JSON object. */
