@@ -1,9 +1,9 @@
 import type { IdentityActor } from "@/server/actor";
 import { assertCan } from "@/server/auth/permissions";
 import type { Tx } from "@/server/db";
-import { dbNow } from "@/server/db/clock";
 import type { Ctx } from "@/server/domain/context";
 import { endGrantsOfDisabledIdentity, wakeRevoker } from "@/server/domain/grants/mutations";
+import { cancelLockedRequest } from "@/server/domain/requests/mutations";
 import type { SetIdentityStatusInput } from "@/server/domain/identities/schema";
 import { DomainError } from "@/server/errors";
 import { appendLedgerEvent } from "@/server/ledger";
@@ -59,17 +59,8 @@ async function cancelPendingRequestsOf(tx: Tx, identity: { id: string; name: str
     include: { resource: { select: { name: true } }, accessLevel: { select: { name: true } } },
     orderBy: { id: "asc" },
   });
-  const now = await dbNow(tx);
   for (const request of requests) {
-    await tx.accessRequest.update({ where: { id: request.id }, data: { status: "CANCELLED", decidedAt: now } });
-    await appendLedgerEvent(tx, {
-      action: "access/request.cancelled",
-      actor,
-      subject: { type: "request", id: request.id },
-      resourceId: request.resourceId,
-      requestId: request.id,
-      summary: `${actor.name} cancelled ${identity.name}'s request for ${request.accessLevel.name} on ${request.resource.name}: ${identity.name} was disabled`,
-      data: { reason: "identity_disabled" },
-    });
+    const summary = `${actor.name} cancelled ${identity.name}'s request for ${request.accessLevel.name} on ${request.resource.name}: ${identity.name} was disabled`;
+    await cancelLockedRequest(tx, request, actor, summary, { reason: "identity_disabled" });
   }
 }

@@ -17,6 +17,7 @@ import { DomainError } from "@/server/errors";
 import type { Prisma } from "@/server/generated/prisma/client";
 import { sendJobEvents, type JobEvent } from "@/server/jobs/send";
 import { appendLedgerEvent } from "@/server/ledger";
+import type { JsonValue } from "@/server/ledger/canonical";
 import { enqueueNotifications } from "@/server/notifications/enqueue";
 import { kickDelivery } from "@/server/notifications/kick";
 import { requestCreated, requestDecided, requestHandled } from "@/server/notifications/messages";
@@ -311,6 +312,27 @@ export async function decideRequest(input: DecideRequestInput, ctx: Ctx) {
   return result;
 }
 
+/** A pending request the caller has locked becomes CANCELLED, with its ledger event. */
+export async function cancelLockedRequest(
+  tx: Tx,
+  request: { id: string; resourceId: string },
+  actor: IdentityActor,
+  summary: string,
+  data?: { [key: string]: JsonValue },
+): Promise<void> {
+  const now = await dbNow(tx);
+  await tx.accessRequest.update({ where: { id: request.id }, data: { status: "CANCELLED", decidedAt: now } });
+  await appendLedgerEvent(tx, {
+    action: "access/request.cancelled",
+    actor,
+    subject: { type: "request", id: request.id },
+    resourceId: request.resourceId,
+    requestId: request.id,
+    summary,
+    ...(data ? { data } : {}),
+  });
+}
+
 /** The requester withdraws a request nobody has decided yet. */
 export async function cancelRequest(input: RequestIdInput, ctx: Ctx) {
   const actor = requirePerson(ctx);
@@ -319,16 +341,7 @@ export async function cancelRequest(input: RequestIdInput, ctx: Ctx) {
     const request = await lockRequest(tx, input.requestId);
     if (request.requesterId !== actor.id) throw new DomainError("NOT_FOUND", "No such request.");
     if (checkRequestTransition(request.status, "CANCELLED") === "noop") return { status: request.status };
-    const now = await dbNow(tx);
-    await tx.accessRequest.update({ where: { id: request.id }, data: { status: "CANCELLED", decidedAt: now } });
-    await appendLedgerEvent(tx, {
-      action: "access/request.cancelled",
-      actor,
-      subject: { type: "request", id: request.id },
-      resourceId: request.resourceId,
-      requestId: request.id,
-      summary: `${actor.name} cancelled the request for ${request.accessLevel.name} on ${request.resource.name}`,
-    });
+    await cancelLockedRequest(tx, request, actor, `${actor.name} cancelled the request for ${request.accessLevel.name} on ${request.resource.name}`);
     const ref = requestRef(request, request.requester, request.resource.name, request.accessLevel.name);
     await enqueueNotifications(tx, requestHandled({ request: ref, handledBy: { id: actor.id, name: actor.name }, outcome: "cancelled", approverIds: request.approvers.map((a) => a.identityId) }));
     return { status: "CANCELLED" as const };
