@@ -14,7 +14,7 @@ export default async function IdentitiesPage({ searchParams }: { searchParams: P
   const identities = await trpc.identities.list({ q: params.q?.slice(0, 200), kind });
   return (
     <>
-      <PageHeader title="Identities" description="People sign in through single sign-on; machine identities use API tokens. Disabling one cuts its access at its next request." />
+      <PageHeader title="Identities" description="People sign in through single sign-on; machine identities use API tokens. Disabling one cuts its access at once: sessions and tokens stop working, pending requests are cancelled and live grants revoked in their targets." />
       <form role="search" action="/admin/identities" className="mb-4 flex flex-wrap items-end gap-2">
         <div className="grow">
           <label htmlFor="q" className="mb-1 block text-sm font-medium">Search</label>

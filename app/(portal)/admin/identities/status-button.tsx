@@ -7,7 +7,7 @@ import { describeError } from "@/app/_components/errors";
 import { Button } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_trpc/client";
 
-/** Disable / re-enable with a required reason (it goes into the ledger). */
+/** Disable / re-enable with a required reason (it goes into the ledger); disabling says what it will end. */
 export function IdentityStatusButton({ identityId, name, status }: { identityId: string; name: string; status: "ACTIVE" | "DISABLED" }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -54,6 +54,11 @@ export function IdentityStatusButton({ identityId, name, status }: { identityId:
         {mutation.isPending ? "Saving…" : disabling ? `Disable ${name.split(" ")[0]}` : "Enable"}
       </Button>
       <Button type="button" variant="secondary" onClick={() => setOpen(false)}>Cancel</Button>
+      {disabling ? (
+        <p className="w-full text-right text-xs text-slate-600 dark:text-slate-300">
+          Their pending requests are cancelled and every grant they hold is revoked in its target now.
+        </p>
+      ) : null}
       {mutation.error ? <p role="alert" className="w-full text-right text-xs text-red-700 dark:text-red-300">{describeError(mutation.error)}</p> : null}
     </form>
   );
