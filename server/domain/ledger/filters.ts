@@ -1,6 +1,7 @@
 import type { DbOrTx } from "@/server/db";
 import { DomainError } from "@/server/errors";
 import { ledgerActions } from "@/server/ledger/actions";
+import { termsQuery, type SearchTerm } from "@/server/ledger/lexemes";
 import type { LedgerFilters } from "@/server/domain/ledger/schema";
 
 /**
@@ -20,6 +21,8 @@ export interface LedgerWhere {
   empty: boolean;
   /** How free text was matched, for the UI's hint. */
   textMode: "none" | "words" | "substring";
+  /** The words of a "words" search (the condition holds their tsquery), for the search's index phase. */
+  terms: SearchTerm[];
 }
 
 export class ParamList {
@@ -91,6 +94,7 @@ export async function buildLedgerWhere(db: DbOrTx, filters: LedgerFilters, param
   const conditions: string[] = [];
   let empty = false;
   let textMode: LedgerWhere["textMode"] = "none";
+  let terms: SearchTerm[] = [];
 
   const range = resolveTimeRange(filters);
   if (range.from || range.until) {
@@ -121,10 +125,11 @@ export async function buildLedgerWhere(db: DbOrTx, filters: LedgerFilters, param
 
   const text = filters.q ? sanitizeSearchText(filters.q) : "";
   if (text) {
-    const query = text.length > SHORT_TERM ? await wordQuery(db, text) : null;
-    if (query) {
+    const words = text.length > SHORT_TERM ? await searchTerms(db, text) : [];
+    if (words.length) {
       textMode = "words";
-      conditions.push(`search @@ ${params.add(query)}::tsquery`);
+      terms = words;
+      conditions.push(`search @@ ${params.add(termsQuery(words))}::tsquery`);
     } else {
       // One or two characters, or nothing PostgreSQL counts as a word (punctuation only): substring match.
       textMode = "substring";
@@ -132,27 +137,23 @@ export async function buildLedgerWhere(db: DbOrTx, filters: LedgerFilters, param
       conditions.push(`(summary ILIKE ${pattern} ESCAPE '\\' OR "actorLabel" ILIKE ${pattern} ESCAPE '\\')`);
     }
   }
-  return { conditions, params: params.values, empty, textMode };
+  return { conditions, params: params.values, empty, textMode, terms };
 }
 
 /**
  * The tsquery for free text: the lexemes PostgreSQL itself finds in it (the same parser that built the
  * search column), each quoted as a literal and ANDed; words of three letters or more also match as
- * prefixes ("approv" finds "approved"). Null when the text holds no word at all.
+ * prefixes ("approv" finds "approved"). Empty when the text holds no word at all.
  */
-async function wordQuery(db: DbOrTx, text: string): Promise<string | null> {
-  const [row] = await db.$queryRawUnsafe<{ query: string | null; words: bigint }[]>(
-    `SELECT string_agg('''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || ''''
-              || CASE WHEN length(lexeme) > ${SHORT_TERM} THEN ':*' ELSE '' END, ' & ') AS query,
-            count(*) AS words
-       FROM unnest(to_tsvector('simple'::regconfig, $1))`,
+async function searchTerms(db: DbOrTx, text: string): Promise<SearchTerm[]> {
+  const terms = await db.$queryRawUnsafe<SearchTerm[]>(
+    `SELECT lexeme, length(lexeme) > ${SHORT_TERM} AS prefix FROM unnest(to_tsvector('simple'::regconfig, $1))`,
     text,
   );
-  if (!row?.query) return null;
-  if (Number(row.words) > MAX_WORDS) {
+  if (terms.length > MAX_WORDS) {
     throw new DomainError("VALIDATION", `Search for at most ${MAX_WORDS} words at a time.`, { field: "q" });
   }
-  return row.query;
+  return terms;
 }
 
 /** The seq range of events within a time range; null when no event falls in it. */

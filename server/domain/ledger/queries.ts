@@ -12,6 +12,7 @@ import {
 import { DomainError } from "@/server/errors";
 import { ledgerActions } from "@/server/ledger/actions";
 import { computeEventHash, GENESIS_HASH } from "@/server/ledger/hash";
+import { exactTermsQuery, type SearchTerm } from "@/server/ledger/lexemes";
 import type { JsonValue } from "@/server/ledger/canonical";
 
 /** What a row of the ledger table shows. */
@@ -81,7 +82,7 @@ export async function searchLedger(input: LedgerSearchInput, ctx: Ctx): Promise<
       ORDER BY e.seq ${descending ? "DESC" : "ASC"}`;
   const rows =
     where.textMode === "words"
-      ? await wordSearch(ctx, { conditions, values: params.values, descending, take: limit + 1 })
+      ? await wordSearch(ctx, { conditions, values: params.values, descending, take: limit + 1, terms: where.terms })
       : await ctx.db.$queryRawUnsafe<ListRow[]>(sql, ...params.values);
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
@@ -118,13 +119,15 @@ export function setWordSearchWindowForTests(size: number): void {
  * So: test the nearest NEAR_WINDOW events in page order (bounded, and enough for common words); only if
  * that does not fill the page, fetch the remaining matches beyond the window through the index alone
  * (bitmap scans only, so the cost follows the number of matches: small, or the window would have found
- * them). Either way the page is exact.
+ * them). There, prefixes are expanded into the exact words they stand for when the lexeme dictionary has
+ * read every event the index phase can return (server/ledger/lexemes.ts): a prefix makes GIN materialise
+ * every event with any word of that prefix, exact words do not. Either way the page is exact.
  */
 async function wordSearch(
   ctx: Ctx,
-  query: { conditions: string[]; values: unknown[]; descending: boolean; take: number },
+  query: { conditions: string[]; values: unknown[]; descending: boolean; take: number; terms: SearchTerm[] },
 ): Promise<ListRow[]> {
-  const { conditions, values, descending, take } = query;
+  const { conditions, values, descending, take, terms } = query;
   const text = conditions.filter((c) => c.startsWith("search @@"));
   const others = conditions.filter((c) => !c.startsWith("search @@"));
   const direction = descending ? "DESC" : "ASC";
@@ -137,6 +140,12 @@ async function wordSearch(
   );
   const hits = (near?.hits ?? []).map((seq) => BigInt(seq));
   if (hits.length < take && near && Number(near.scanned) >= NEAR_WINDOW && near.edge !== null) {
+    // The highest seq the index phase can return: below the window's edge, or the head going up.
+    const [head] = descending ? [{ seq: BigInt(near.edge) - 1n }] : await ctx.db.$queryRaw<{ seq: bigint | null }[]>`SELECT max(seq) AS seq FROM "LedgerEvent"`;
+    const exact = await exactTermsQuery(ctx.db, terms, head?.seq ?? 0n);
+    // The same condition, its tsquery parameter swapped for the exact one.
+    const textParam = Number(/^search @@ \$(\d+)/.exec(text[0] ?? "")?.[1] ?? 0) - 1;
+    const indexValues = exact && textParam >= 0 ? values.map((value, i) => (i === textParam ? exact : value)) : values;
     const beyond = await ctx.db.$transaction(async (tx) => {
       await tx.$executeRawUnsafe(`SET LOCAL enable_indexscan = off`);
       await tx.$executeRawUnsafe(`SET LOCAL enable_seqscan = off`);
@@ -145,7 +154,7 @@ async function wordSearch(
       return tx.$queryRawUnsafe<{ seq: bigint }[]>(
         `SELECT seq FROM "LedgerEvent" WHERE ${[...conditions, `seq ${descending ? "<" : ">"} $${values.length + 1}::bigint`].join(" AND ")}
           ORDER BY seq ${direction} LIMIT ${take - hits.length}`,
-        ...values,
+        ...indexValues,
         String(near.edge),
       );
     });

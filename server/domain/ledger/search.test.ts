@@ -154,6 +154,33 @@ describe("ledger search", () => {
     expect(expected.length).toBeGreaterThan(20);
   });
 
+  it("gives the same pages with prefixes expanded through the lexeme dictionary, and finds what it has not read yet", async () => {
+    const { setWordSearchWindowForTests } = await import("@/server/domain/ledger/queries");
+    const { indexLedgerLexemes } = await import("@/server/ledger/lexemes");
+    const queries = ["Investig", "error rate ord", "orders xyzzy", "Rita ask"];
+    setWordSearchWindowForTests(5);
+    try {
+      // Before the dictionary has read anything: prefixes go to the index as prefixes.
+      const before = await Promise.all(queries.map(async (q) => (await allPages({ q, limit: 7 })).map((e) => e.seq)));
+      const indexed = await indexLedgerLexemes(database.prisma, { batch: 97 });
+      const [head] = await database.prisma.$queryRaw<{ seq: bigint }[]>`SELECT max(seq) AS seq FROM "LedgerEvent"`;
+      expect(indexed.throughSeq).toBe(head!.seq.toString());
+      for (const [i, q] of queries.entries()) {
+        expect((await allPages({ q, limit: 7 })).map((e) => e.seq), q).toEqual(before[i]);
+        expect((await allPages({ q, limit: 7, order: "asc" })).map((e) => e.seq), q).toEqual([...before[i]!].reverse());
+      }
+      // Written after the dictionary's last read, with a word it has never seen: oldest-first pages reach
+      // it in the index phase, which then keeps the prefix.
+      await database.prisma.$transaction((tx) =>
+        appendLedgerEvent(tx, { action: "system/demo.seeded", actor: systemActor("test"), subject: { type: "test" }, summary: "Investigating a zephyrous outage" }),
+      );
+      const found = await allPages({ q: "zephyr investig", limit: 7, order: "asc" });
+      expect(found.map((e) => e.summary)).toEqual(["Investigating a zephyrous outage"]);
+    } finally {
+      setWordSearchWindowForTests(20_000);
+    }
+  });
+
   it("matches one or two characters as a substring", async () => {
     const page = await searchLedger({ q: "zq" }, ctx());
     expect(page.textMode).toBe("substring");

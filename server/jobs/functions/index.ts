@@ -13,6 +13,7 @@ import { discoverPrivileges } from "@/server/jobs/functions/discover-privileges"
 import { collectUsage } from "@/server/jobs/functions/collect-usage";
 import { buildStandingReport } from "@/server/jobs/functions/build-standing-report";
 import { ledgerCheckpoint } from "@/server/jobs/functions/ledger-checkpoint";
+import { ledgerLexemes } from "@/server/jobs/functions/ledger-lexemes";
 import { evidencePack } from "@/server/jobs/functions/evidence-pack";
 
 /** Every job Keycard runs: served at /api/inngest and run by the local runner. */
@@ -28,6 +29,7 @@ export const jobs: Job[] = [
   grantExpiryWarnings,
   housekeeping,
   ledgerCheckpoint,
+  ledgerLexemes,
   evidencePack,
   discoverPrivileges,
   collectUsage,
