@@ -16,7 +16,7 @@ export interface SearchTerm {
 }
 
 /** A prefix that stands for more words than this is left a prefix (the expansion would cost as much). */
-const MAX_EXPANSIONS = 256;
+const MAX_EXPANSIONS = 64;
 
 /** Reads the ledger after the watermark into the dictionary, `batch` events per transaction. */
 export async function indexLedgerLexemes(db: Db, options: { batch?: number; maxBatches?: number } = {}): Promise<{ throughSeq: string; events: number }> {
