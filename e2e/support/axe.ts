@@ -3,6 +3,8 @@ import { expect, type Page, type TestInfo } from "@playwright/test";
 
 /** Fails on any serious or critical accessibility violation (WCAG 2.1 A/AA rules). */
 export async function expectAccessible(page: Page, testInfo: TestInfo, label: string) {
+  // Next.js streams the <title> after the first paint: wait for it, or axe may look before it arrives.
+  await expect(page).toHaveTitle(/\S/);
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   if (blocking.length) {
