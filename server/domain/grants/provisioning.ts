@@ -7,6 +7,7 @@ import { dbNow } from "@/server/db/clock";
 import { connectorRows, grantSpecFor, grantSpecSelect, withConnector, type ConnectorRowLike } from "@/server/domain/connectors/instance";
 import { claimDueProvisions } from "@/server/domain/grants/claims";
 import { notifyGrant } from "@/server/domain/grants/notify";
+import { recordDrift } from "@/server/domain/grants/reconcile";
 import { MAX_PROVISION_ATTEMPTS, retryDelayMs } from "@/server/domain/lifecycle/backoff";
 import { DomainError } from "@/server/errors";
 import type { Prisma } from "@/server/generated/prisma/client";
@@ -116,19 +117,10 @@ async function undoLateProvision(db: Db, grantId: string, row: ConnectorRowLike 
   try {
     const outcome = await withConnector(row, (connector) => connector.revoke(grantSpecFor(grant)));
     if (!outcome.removed) return;
-    await db.$transaction((tx) =>
-      appendLedgerEvent(tx, {
-        action: "access/grant.drift_found",
-        actor,
-        outcome: "failure",
-        subject: { type: "grant", id: grant.id },
-        resourceId: grant.resourceId,
-        requestId: grant.requestId,
-        grantId: grant.id,
-        summary: `A late provisioning attempt re-created ${grant.identity.name}'s ended ${grant.accessLevel.name} on ${grant.resource.name}; it was removed at once`,
-        data: { kind: "late_provision_removed", status: grant.status, principal: outcome.principal, sessionsEnded: outcome.sessionsEnded },
-      }),
-    );
+    await recordDrift(db, actor, grant, {
+      summary: `A late provisioning attempt re-created ${grant.identity.name}'s ended ${grant.accessLevel.name} on ${grant.resource.name}; it was removed at once`,
+      data: { kind: "late_provision_removed", status: grant.status, principal: outcome.principal, sessionsEnded: outcome.sessionsEnded },
+    });
   } catch {
     // The target is unreachable now: reconciliation finds this grant's objects (named by its id) later.
   }

@@ -97,7 +97,8 @@ async function restoreMissingAccess(db: Db, row: ConnectorRowLike & { name: stri
   );
 }
 
-async function recordDrift(db: Db, actor: Actor, grant: SpecGrant, event: { summary: string; data: Record<string, string | number | boolean | null> }) {
+/** One `access/grant.drift_found` event: access found where the grant says it should not be (or missing). */
+export async function recordDrift(db: Db, actor: Actor, grant: SpecGrant, event: { summary: string; data: Record<string, string | number | boolean | null> }) {
   await db.$transaction((tx) =>
     appendLedgerEvent(tx, {
       action: "access/grant.drift_found",
