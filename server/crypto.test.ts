@@ -11,7 +11,9 @@ describe("secrets at rest", () => {
   it("refuses a ciphertext moved to another owner or altered by one character", () => {
     const sealed = encryptSecret("secret", "connector:1");
     expect(() => decryptSecret(sealed, "connector:2")).toThrow();
-    const tampered = sealed.slice(0, -2) + (sealed.endsWith("A") ? "B" : "A") + sealed.slice(-1);
+    // Flip the second-to-last character (every bit of it is significant: 6 bytes fill 8 base64 chars).
+    const flipped = sealed.at(-2) === "A" ? "B" : "A";
+    const tampered = sealed.slice(0, -2) + flipped + sealed.slice(-1);
     expect(() => decryptSecret(tampered, "connector:1")).toThrow();
   });
 
