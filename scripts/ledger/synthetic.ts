@@ -1,5 +1,6 @@
 import type { JsonValue } from "@/server/ledger/canonical";
 import { computeEventHash, GENESIS_HASH, type HashedEventFields } from "@/server/ledger/hash";
+import { formatUuidv7 } from "@/server/uuid";
 
 /**
  * A realistic synthetic ledger for the benchmark and for tests that need history Keycard cannot write
@@ -349,7 +350,9 @@ export function* generateEvents(options: GenerateOptions, batchSize = 5_000): Ge
     const at = Math.max(lastTime, Math.min(item.at, options.until.getTime()));
     lastTime = at;
     seq += 1n;
-    const fields: HashedEventFields = { ...item.draft, seq, occurredAt: new Date(at), prevHash };
+    // Event ids are version 7, dated by the event, as appendLedgerEvent makes them.
+    const id = formatUuidv7(at, Uint8Array.from(Buffer.from(item.draft.id.replace(/-/g, "").slice(12), "hex")));
+    const fields: HashedEventFields = { ...item.draft, id, seq, occurredAt: new Date(at), prevHash };
     const hash = computeEventHash(fields);
     prevHash = hash;
     batch.push(Object.assign(fields, { hash }));

@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { describeActor, type Actor } from "@/server/actor";
 import type { Tx } from "@/server/db";
 import type { LedgerAction, LedgerOutcome } from "@/server/ledger/actions";
 import { canonicalJson, sanitizeForLedger, type JsonValue } from "@/server/ledger/canonical";
+import { uuidv7 } from "@/server/uuid";
 
 /** The transaction-scoped advisory lock that serialises appends (the chain's total order); keycard_ledger_append takes it. */
 export const LEDGER_LOCK_KEY = 4_242_001;
@@ -44,7 +44,7 @@ export async function appendLedgerEvent(tx: Tx, input: LedgerEventInput): Promis
   }
   const actor = describeActor(input.actor);
   const e = sanitizeForLedger({
-    id: randomUUID(),
+    id: uuidv7(),
     action: input.action,
     outcome: input.outcome ?? "success",
     ...actor,

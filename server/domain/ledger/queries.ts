@@ -103,10 +103,28 @@ export async function searchLedger(input: LedgerSearchInput, ctx: Ctx): Promise<
 
 /** How many events (in page order) a word search tests one by one before it turns to the index. */
 let NEAR_WINDOW = 20_000;
+/** Beyond the window, a search the planner expects to match more events than this keeps reading in page order… */
+let WALK_ABOVE = 20_000;
+/**
+ * …for eight times as many events as the page needs at the expected frequency of matches, at least
+ * WALK_MIN_SPAN (room for a burst of unrelated events) and at most WALK_MAX_SPAN, before the rest is left
+ * to the index. Tests fix the span instead.
+ */
+const WALK_MIN_SPAN = 50_000;
+const WALK_MAX_SPAN = 500_000;
+let walkSpanForTests: number | null = null;
 
-/** Tests shrink the window so that both halves of a word search run on a small ledger. */
-export function setWordSearchWindowForTests(size: number): void {
-  NEAR_WINDOW = size;
+/** Tests shrink the phases so that every one of them runs on a small ledger; no argument restores them. */
+export function setWordSearchPhasesForTests(phases: { window?: number; walkAbove?: number; walkSpan?: number } = {}): void {
+  NEAR_WINDOW = phases.window ?? 20_000;
+  WALK_ABOVE = phases.walkAbove ?? 20_000;
+  walkSpanForTests = phases.walkSpan ?? null;
+}
+
+function walkSpan(take: number, eventsBeyond: bigint, expectedMatches: number): bigint {
+  if (walkSpanForTests !== null) return BigInt(walkSpanForTests);
+  const spacing = Number(eventsBeyond) / Math.max(1, expectedMatches);
+  return BigInt(Math.round(Math.min(WALK_MAX_SPAN, Math.max(WALK_MIN_SPAN, 8 * take * spacing))));
 }
 
 /**
@@ -116,12 +134,18 @@ export function setWordSearchWindowForTests(size: number): void {
  * at thousands of matches and really has none, so it reads the whole table). Driving every search
  * through the GIN index instead costs as much as there are matches, which is too much for common words.
  *
- * So: test the nearest NEAR_WINDOW events in page order (bounded, and enough for common words); only if
- * that does not fill the page, fetch the remaining matches beyond the window through the index alone
- * (bitmap scans only, so the cost follows the number of matches: small, or the window would have found
- * them). There, prefixes are expanded into the exact words they stand for when the lexeme dictionary has
- * read every event the index phase can return (server/ledger/lexemes.ts): a prefix makes GIN materialise
- * every event with any word of that prefix, exact words do not. Either way the page is exact.
+ * So, in page order:
+ * 1. test the nearest NEAR_WINDOW events (bounded, and enough for common words);
+ * 2. if that did not fill the page and the planner expects many matches (a common word behind a burst
+ *    of unrelated events, e.g. a sweep of ten thousand revocations), keep testing events in page order,
+ *    a bounded span further (walkSpan): fetching a common word's hundreds of thousands of matches through the index
+ *    to keep fifty would read most of the table;
+ * 3. fetch the remaining matches beyond that through the index alone (bitmap scans only, so the cost
+ *    follows the number of matches: few, or an earlier phase would have found them). There, prefixes are
+ *    expanded into the exact words they stand for when the lexeme dictionary has read every event this
+ *    phase can return (server/ledger/lexemes.ts): a prefix makes GIN materialise every event with any
+ *    word of that prefix, exact words do not.
+ * Each phase continues exactly where the previous one stopped, so the page is exact either way.
  */
 async function wordSearch(
   ctx: Ctx,
@@ -139,35 +163,78 @@ async function wordSearch(
     ...values,
   );
   const hits = (near?.hits ?? []).map((seq) => BigInt(seq));
-  if (hits.length < take && near && Number(near.scanned) >= NEAR_WINDOW && near.edge !== null) {
-    // The highest seq the index phase can return: below the window's edge, or the head going up.
-    const [head] = descending ? [{ seq: BigInt(near.edge) - 1n }] : await ctx.db.$queryRaw<{ seq: bigint | null }[]>`SELECT max(seq) AS seq FROM "LedgerEvent"`;
-    const exact = await exactTermsQuery(ctx.db, terms, head?.seq ?? 0n);
-    // The same condition, its tsquery parameter swapped for the exact one.
-    const textParam = Number(/^search @@ \$(\d+)/.exec(text[0] ?? "")?.[1] ?? 0) - 1;
-    const indexValues = exact && textParam >= 0 ? values.map((value, i) => (i === textParam ? exact : value)) : values;
-    const beyond = await ctx.db.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(`SET LOCAL enable_indexscan = off`);
-      await tx.$executeRawUnsafe(`SET LOCAL enable_seqscan = off`);
-      // Room for an exact bitmap of every match: a lossy one would re-test whole pages of events.
-      await tx.$executeRawUnsafe(`SET LOCAL work_mem = '64MB'`);
+  if (hits.length >= take || !near || Number(near.scanned) < NEAR_WINDOW || near.edge === null) return fetchListRows(ctx, hits, direction);
+
+  // Every phase reads the events strictly beyond `edge` in page order, and moves it on.
+  let edge = BigInt(near.edge);
+  const beyondEdge = `seq ${descending ? "<" : ">"} $${values.length + 1}::bigint`;
+  const expected = await estimateRows(ctx, [...conditions, beyondEdge], [...values, String(edge)]);
+  if (expected > WALK_ABOVE) {
+    const eventsBeyond = descending ? edge : (await headSeq(ctx)) - edge;
+    const span = walkSpan(take - hits.length, eventsBeyond, expected);
+    const bound = descending ? edge - span : edge + span;
+    const walked = await ctx.db.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(`SET LOCAL enable_bitmapscan = off`);
+      await tx.$executeRawUnsafe(`SET LOCAL jit = off`);
       return tx.$queryRawUnsafe<{ seq: bigint }[]>(
-        `SELECT seq FROM "LedgerEvent" WHERE ${[...conditions, `seq ${descending ? "<" : ">"} $${values.length + 1}::bigint`].join(" AND ")}
+        `SELECT seq FROM "LedgerEvent" WHERE ${[...conditions, beyondEdge, `seq ${descending ? ">=" : "<="} $${values.length + 2}::bigint`].join(" AND ")}
           ORDER BY seq ${direction} LIMIT ${take - hits.length}`,
-        ...indexValues,
-        String(near.edge),
+        ...values,
+        String(edge),
+        String(bound),
       );
     });
-    hits.push(...beyond.map((row) => BigInt(row.seq)));
+    hits.push(...walked.map((row) => BigInt(row.seq)));
+    if (hits.length >= take) return fetchListRows(ctx, hits, direction);
+    edge = bound; // the walk read everything up to the bound, itself included
   }
-  if (hits.length === 0) return [];
+
+  // The highest seq the index phase can return: below the edge, or the head going up.
+  const exact = await exactTermsQuery(ctx.db, terms, descending ? edge - 1n : await headSeq(ctx));
+  // The same condition, its tsquery parameter swapped for the exact one.
+  const textParam = Number(/^search @@ \$(\d+)/.exec(text[0] ?? "")?.[1] ?? 0) - 1;
+  const indexValues = exact && textParam >= 0 ? values.map((value, i) => (i === textParam ? exact : value)) : values;
+  const indexed = await ctx.db.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(`SET LOCAL enable_indexscan = off`);
+    await tx.$executeRawUnsafe(`SET LOCAL enable_seqscan = off`);
+    // A large estimate would otherwise buy a JIT compilation that costs more than the query.
+    await tx.$executeRawUnsafe(`SET LOCAL jit = off`);
+    // Room for an exact bitmap of every match: a lossy one would re-test whole pages of events.
+    await tx.$executeRawUnsafe(`SET LOCAL work_mem = '64MB'`);
+    return tx.$queryRawUnsafe<{ seq: bigint }[]>(
+      `SELECT seq FROM "LedgerEvent" WHERE ${[...conditions, beyondEdge].join(" AND ")} ORDER BY seq ${direction} LIMIT ${take - hits.length}`,
+      ...indexValues,
+      String(edge),
+    );
+  });
+  hits.push(...indexed.map((row) => BigInt(row.seq)));
+  return fetchListRows(ctx, hits, direction);
+}
+
+/** The list rows of these events, in page order. */
+async function fetchListRows(ctx: Ctx, seqs: bigint[], direction: "ASC" | "DESC"): Promise<ListRow[]> {
+  if (seqs.length === 0) return [];
   return ctx.db.$queryRawUnsafe<ListRow[]>(
     `SELECT e.*, r.name AS "resourceName"
        FROM (SELECT ${LIST_COLUMNS} FROM "LedgerEvent" WHERE seq = ANY($1::bigint[])) AS e
        LEFT JOIN "Resource" r ON r.id = e."resourceId"
       ORDER BY e.seq ${direction}`,
-    hits.map((seq) => seq.toString()),
+    seqs.map((seq) => seq.toString()),
   );
+}
+
+async function headSeq(ctx: Ctx): Promise<bigint> {
+  const [head] = await ctx.db.$queryRaw<{ seq: bigint | null }[]>`SELECT max(seq) AS seq FROM "LedgerEvent"`;
+  return head?.seq ?? 0n;
+}
+
+/** PostgreSQL's estimate of how many events match (from ANALYZE's statistics: no rows are read). */
+async function estimateRows(ctx: Ctx, conditions: string[], values: unknown[]): Promise<number> {
+  const [plan] = await ctx.db.$queryRawUnsafe<{ "QUERY PLAN": unknown }[]>(
+    `EXPLAIN (FORMAT JSON) SELECT 1 FROM "LedgerEvent" ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""}`,
+    ...values,
+  );
+  return planRows(plan?.["QUERY PLAN"]);
 }
 
 function toListItem(row: ListRow): LedgerListItem {
@@ -207,8 +274,7 @@ export async function countLedger(filters: LedgerFilters, ctx: Ctx): Promise<Led
     capped = null; // timed out: fall back to the estimate
   }
   if (capped !== null && capped <= EXACT_COUNT_LIMIT) return { count: capped, exact: true };
-  const [plan] = await ctx.db.$queryRawUnsafe<{ "QUERY PLAN": unknown }[]>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM "LedgerEvent" ${whereSql}`, ...params.values);
-  const estimate = planRows(plan?.["QUERY PLAN"]);
+  const estimate = await estimateRows(ctx, where.conditions, params.values);
   return { count: Math.max(estimate, capped ?? EXACT_COUNT_LIMIT + 1), exact: false };
 }
 

@@ -138,27 +138,31 @@ describe("ledger search", () => {
     }
   });
 
-  it("finds the same words whether the match is among the nearest events or only far back", async () => {
-    const { setWordSearchWindowForTests } = await import("@/server/domain/ledger/queries");
+  it("finds the same words whether the match is among the nearest events, read on in page order or only far back", async () => {
+    const { setWordSearchPhasesForTests } = await import("@/server/domain/ledger/queries");
     const expected = await allPages({ q: "Investig", limit: 7 });
-    for (const window of [5, 40, 333]) {
-      setWordSearchWindowForTests(window);
+    // The near window alone; then the index beyond it; then a walk on in page order, whole or partial,
+    // with the index after it.
+    const phases = [{ window: 5 }, { window: 40 }, { window: 333 }, { window: 5, walkAbove: -1 }, { window: 5, walkAbove: -1, walkSpan: 3 }, { window: 40, walkAbove: -1, walkSpan: 97 }];
+    for (const phase of phases) {
+      setWordSearchPhasesForTests(phase);
       try {
-        expect((await allPages({ q: "Investig", limit: 7 })).map((e) => e.seq), `window ${window}`).toEqual(expected.map((e) => e.seq));
-        expect((await allPages({ q: "Investig", limit: 7, order: "asc" })).map((e) => e.seq)).toEqual(expected.map((e) => e.seq).reverse());
-        expect(await allPages({ q: "orders xyzzy" })).toEqual([]);
+        const label = JSON.stringify(phase);
+        expect((await allPages({ q: "Investig", limit: 7 })).map((e) => e.seq), label).toEqual(expected.map((e) => e.seq));
+        expect((await allPages({ q: "Investig", limit: 7, order: "asc" })).map((e) => e.seq), label).toEqual(expected.map((e) => e.seq).reverse());
+        expect(await allPages({ q: "orders xyzzy" }), label).toEqual([]);
       } finally {
-        setWordSearchWindowForTests(20_000);
+        setWordSearchPhasesForTests();
       }
     }
     expect(expected.length).toBeGreaterThan(20);
   });
 
   it("gives the same pages with prefixes expanded through the lexeme dictionary, and finds what it has not read yet", async () => {
-    const { setWordSearchWindowForTests } = await import("@/server/domain/ledger/queries");
+    const { setWordSearchPhasesForTests } = await import("@/server/domain/ledger/queries");
     const { indexLedgerLexemes } = await import("@/server/ledger/lexemes");
     const queries = ["Investig", "error rate ord", "orders xyzzy", "Rita ask"];
-    setWordSearchWindowForTests(5);
+    setWordSearchPhasesForTests({ window: 5 });
     try {
       // Before the dictionary has read anything: prefixes go to the index as prefixes.
       const before = await Promise.all(queries.map(async (q) => (await allPages({ q, limit: 7 })).map((e) => e.seq)));
@@ -177,7 +181,7 @@ describe("ledger search", () => {
       const found = await allPages({ q: "zephyr investig", limit: 7, order: "asc" });
       expect(found.map((e) => e.summary)).toEqual(["Investigating a zephyrous outage"]);
     } finally {
-      setWordSearchWindowForTests(20_000);
+      setWordSearchPhasesForTests();
     }
   });
 
