@@ -14,6 +14,7 @@ import {
   type WebhookEndpointIdInput,
 } from "@/server/domain/notifications/schema";
 import { DomainError } from "@/server/errors";
+import { appendLedgerEvent } from "@/server/ledger";
 import { notificationConfig } from "@/server/notifications/config";
 import { openEndpointSecret, sealEndpointSecret } from "@/server/notifications/endpoints";
 import { kickDelivery } from "@/server/notifications/kick";
@@ -49,19 +50,40 @@ export async function markAllNotificationsRead(ctx: PersonCtx): Promise<{ marked
 
 // ─── webhook endpoints (admin) ───────────────────────────────────────────────────────────────────
 
-/** Creates an endpoint with a fresh signing secret, returned this once (stored encrypted only). */
+/**
+ * Where an endpoint sends, as the ledger records it: the origin only. Chat webhooks carry their secret in
+ * the path (`/services/T…/B…/…`), and the ledger keeps what it is given forever.
+ */
+function endpointOrigin(url: string): string {
+  return new URL(url).origin;
+}
+
+/**
+ * Creates an endpoint with a fresh signing secret, returned this once (stored encrypted only). Endpoints
+ * receive security alerts, so every change to them is ledgered: quietly redirecting or switching off the
+ * alerts must leave a trace.
+ */
 export async function createWebhookEndpoint(ctx: Ctx, rawInput: CreateWebhookEndpointInput) {
   assertCan(ctx.actor, "admin:manage");
   const input = ZCreateWebhookEndpointInput.parse(rawInput);
   const secret = generateWebhookSecret();
+  const kinds = [...new Set(input.kinds)];
   const endpoint = await ctx.db.$transaction(async (tx) => {
     // The ciphertext is bound to the row id (AAD), which exists only after the insert.
-    const created = await tx.webhookEndpoint.create({ data: { name: input.name, url: input.url, kinds: [...new Set(input.kinds)], secretCiphertext: "" }, select: { id: true } });
-    return tx.webhookEndpoint.update({
+    const created = await tx.webhookEndpoint.create({ data: { name: input.name, url: input.url, kinds, secretCiphertext: "" }, select: { id: true } });
+    const endpoint = await tx.webhookEndpoint.update({
       where: { id: created.id },
       data: { secretCiphertext: sealEndpointSecret(created.id, secret) },
       select: { id: true, name: true, url: true, kinds: true, enabled: true, createdAt: true },
     });
+    await appendLedgerEvent(tx, {
+      action: "notifications/webhook.created",
+      actor: ctx.actor,
+      subject: { type: "webhook_endpoint", id: endpoint.id },
+      summary: `Webhook endpoint “${endpoint.name}” created, sending ${kinds.length ? kinds.join(", ") : "every kind"} to ${endpointOrigin(endpoint.url)}`,
+      data: { name: endpoint.name, origin: endpointOrigin(endpoint.url), kinds },
+    });
+    return endpoint;
   });
   return { endpoint, secret };
 }
@@ -69,18 +91,40 @@ export async function createWebhookEndpoint(ctx: Ctx, rawInput: CreateWebhookEnd
 export async function setWebhookEndpointEnabled(ctx: Ctx, rawInput: SetWebhookEndpointEnabledInput) {
   assertCan(ctx.actor, "admin:manage");
   const input = ZSetWebhookEndpointEnabledInput.parse(rawInput);
-  const { count } = await ctx.db.webhookEndpoint.updateMany({ where: { id: input.id }, data: { enabled: input.enabled } });
-  if (count === 0) throw new DomainError("NOT_FOUND", "Webhook endpoint not found.");
-  return { id: input.id, enabled: input.enabled };
+  return ctx.db.$transaction(async (tx) => {
+    const [endpoint] = await tx.$queryRaw<{ name: string; url: string; enabled: boolean }[]>`
+      SELECT name, url, enabled FROM "WebhookEndpoint" WHERE id = ${input.id}::uuid FOR UPDATE`;
+    if (!endpoint) throw new DomainError("NOT_FOUND", "Webhook endpoint not found.");
+    if (endpoint.enabled === input.enabled) return { id: input.id, enabled: input.enabled };
+    await tx.webhookEndpoint.update({ where: { id: input.id }, data: { enabled: input.enabled } });
+    await appendLedgerEvent(tx, {
+      action: input.enabled ? "notifications/webhook.enabled" : "notifications/webhook.disabled",
+      actor: ctx.actor,
+      subject: { type: "webhook_endpoint", id: input.id },
+      summary: `Webhook endpoint “${endpoint.name}” ${input.enabled ? "enabled" : "disabled"} (${endpointOrigin(endpoint.url)})`,
+      data: { name: endpoint.name, origin: endpointOrigin(endpoint.url) },
+    });
+    return { id: input.id, enabled: input.enabled };
+  });
 }
 
 /** Deliveries still queued for it fail as "webhook endpoint was deleted" (visible to admins). */
 export async function deleteWebhookEndpoint(ctx: Ctx, rawInput: WebhookEndpointIdInput) {
   assertCan(ctx.actor, "admin:manage");
   const input = ZWebhookEndpointIdInput.parse(rawInput);
-  const { count } = await ctx.db.webhookEndpoint.deleteMany({ where: { id: input.id } });
-  if (count === 0) throw new DomainError("NOT_FOUND", "Webhook endpoint not found.");
-  return { id: input.id };
+  return ctx.db.$transaction(async (tx) => {
+    const [endpoint] = await tx.$queryRaw<{ name: string; url: string }[]>`
+      DELETE FROM "WebhookEndpoint" WHERE id = ${input.id}::uuid RETURNING name, url`;
+    if (!endpoint) throw new DomainError("NOT_FOUND", "Webhook endpoint not found.");
+    await appendLedgerEvent(tx, {
+      action: "notifications/webhook.deleted",
+      actor: ctx.actor,
+      subject: { type: "webhook_endpoint", id: input.id },
+      summary: `Webhook endpoint “${endpoint.name}” deleted (${endpointOrigin(endpoint.url)})`,
+      data: { name: endpoint.name, origin: endpointOrigin(endpoint.url) },
+    });
+    return { id: input.id };
+  });
 }
 
 /**

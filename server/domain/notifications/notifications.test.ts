@@ -117,13 +117,24 @@ describe("webhook endpoints (admin)", () => {
     expect(await caller(admin).notifications.webhookEndpoints.test({ id: created.endpoint.id })).toMatchObject({ ok: false, status: 401, error: "HTTP 401: bad signature" });
   });
 
-  it("an endpoint can be disabled, enabled and removed", async () => {
-    const { endpoint } = await caller(admin).notifications.webhookEndpoints.create({ name: "Temp", url: "https://chat.example.com/hook" });
+  it("an endpoint can be disabled, enabled and removed, each change ledgered once without the URL's secret path", async () => {
+    const url = "https://chat.example.com/services/T0001/B0002/s3cr3tPathToken";
+    const { endpoint } = await caller(admin).notifications.webhookEndpoints.create({ name: "Temp", url });
+    await caller(admin).notifications.webhookEndpoints.setEnabled({ id: endpoint.id, enabled: false });
+    // Disabling twice changes nothing, so it records nothing.
     await caller(admin).notifications.webhookEndpoints.setEnabled({ id: endpoint.id, enabled: false });
     expect((await database.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).enabled).toBe(false);
     await caller(admin).notifications.webhookEndpoints.setEnabled({ id: endpoint.id, enabled: true });
     await caller(admin).notifications.webhookEndpoints.remove({ id: endpoint.id });
     await expect(caller(admin).notifications.webhookEndpoints.remove({ id: endpoint.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(caller(admin).notifications.webhookEndpoints.setEnabled({ id: endpoint.id, enabled: true })).rejects.toMatchObject({ code: "NOT_FOUND" });
+
+    const events = await database.prisma.$queryRaw<{ action: string; actorId: string; summary: string; data: string }[]>`
+      SELECT action, "actorId", summary, data::text AS data FROM "LedgerEvent" WHERE "subjectId" = ${endpoint.id} ORDER BY seq`;
+    expect(events.map((e) => e.action)).toEqual(["notifications/webhook.created", "notifications/webhook.disabled", "notifications/webhook.enabled", "notifications/webhook.deleted"]);
+    expect(events.every((e) => e.actorId === admin.id)).toBe(true);
+    expect(events[0]!.summary).toContain("https://chat.example.com");
+    expect(JSON.stringify(events)).not.toContain("s3cr3tPathToken");
   });
 
   it.each([

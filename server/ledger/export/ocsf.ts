@@ -50,6 +50,10 @@ const MAPPING: Record<string, ClassChoice> = {
   "identity/token.created": CREATE,
   "catalog/resource.created": CREATE,
   "catalog/connector.created": CREATE,
+  "notifications/webhook.created": CREATE,
+  "notifications/webhook.enabled": ENABLE,
+  "notifications/webhook.disabled": DISABLE,
+  "notifications/webhook.deleted": DELETE,
   "ledger/checkpoint.signed": CREATE,
   "ledger/evidence_pack.requested": CREATE,
   "ledger/evidence_pack.generated": CREATE,
@@ -78,6 +82,7 @@ const SUBJECT_TYPES: Record<string, string> = {
   ledger: "Ledger",
   export: "Ledger export",
   evidence_pack: "Evidence pack",
+  webhook_endpoint: "Webhook endpoint",
 };
 
 const EMAIL = /^[a-zA-Z0-9!#$%&'*+\-/=?^_`{|}~.]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$/;
