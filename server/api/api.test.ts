@@ -34,6 +34,7 @@ const routes: Record<string, () => Promise<RouteHandler>> = {
   getGrant: async () => (await import("@/app/api/v1/grants/[id]/route")).GET,
   releaseGrant: async () => (await import("@/app/api/v1/grants/[id]/release/route")).POST,
   takeGrantCredential: async () => (await import("@/app/api/v1/grants/[id]/credential/route")).POST,
+  ingestUsage: async () => (await import("@/app/api/v1/usage/route")).POST,
 };
 
 /** What each operation's 2xx body must look like (the schemas the OpenAPI document is built from). */
@@ -47,6 +48,7 @@ const successSchemas: Record<string, z.ZodType> = {
   getGrant: views.ZGrantView,
   releaseGrant: views.ZReleaseResult,
   takeGrantCredential: views.ZCredentialResult,
+  ingestUsage: views.ZUsageIngestResult,
 };
 
 let database: TestDatabase;
@@ -569,6 +571,22 @@ describe("attacks and bad input are refused with a specific error and change not
     const response = await GET(new Request("http://keycard.test/api/v1/tokens"));
     expect(response.status).toBe(404);
     expect(ZApiError.parse(await response.json()).error.code).toBe("NOT_FOUND");
+  });
+});
+
+describe("usage ingestion", () => {
+  it("takes a batch larger than other calls' 64 KB limit, counts a resent batch once, and refuses one over 256 KB", async () => {
+    const token = await tokenFor(people["Priya Raman"]!, ["usage:write"]);
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const events = Array.from({ length: 1_000 }, (_, i) => ({ id: `siem-${i}`, connector: "demo-postgres", principal: `svc_batch_${i % 7}`, privilege: "orders_read", at }));
+    const body = { events };
+    expect(JSON.stringify(body).length).toBeGreaterThan(64 * 1024);
+    expect((await call("ingestUsage", { token, body })).json).toEqual({ received: 1_000, accepted: 1_000, duplicates: 0 });
+    expect((await call("ingestUsage", { token, body })).json).toEqual({ received: 1_000, accepted: 0, duplicates: 1_000 });
+    const huge = await call("ingestUsage", { token, body: { events: events.map((e) => ({ ...e, principal: "x".repeat(250) })) } });
+    expect(huge.status).toBe(413);
+    // A token for requests cannot report usage.
+    expect((await call("ingestUsage", { token: await tokenFor(machine, ["requests:write"]), body })).status).toBe(403);
   });
 });
 

@@ -60,6 +60,8 @@ export interface EndpointSpec<P extends z.ZodType, Q extends z.ZodType, B extend
   query: Q;
   /** Absent: the operation takes no body (a bare POST, or `{}`). */
   body?: { schema: B; description?: string };
+  /** A larger body limit than every other call's MAX_BODY_BYTES (usage batches). */
+  maxBodyBytes?: number;
   requestHeaders?: DocumentedHeader[];
   responses: Record<number, { description: string; schema: z.ZodType; headers?: DocumentedHeader[] }>;
   errors: readonly ErrorStatus[];
@@ -149,7 +151,7 @@ export function defineEndpoint<P extends z.ZodType, Q extends z.ZodType, B exten
       const query = spec.query.parse(queryObject(new URL(request.url)));
       let body: unknown = undefined;
       if (spec.method === "POST") {
-        const raw = await readJsonBody(request, { limit: MAX_BODY_BYTES, required: Boolean(spec.body) });
+        const raw = await readJsonBody(request, { limit: spec.maxBodyBytes ?? MAX_BODY_BYTES, required: Boolean(spec.body) });
         body = (spec.body?.schema ?? emptyBody).parse(raw ?? {});
       }
 

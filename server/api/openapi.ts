@@ -5,6 +5,7 @@ import { ZApiError } from "@/server/api/errors";
 import type { DocumentedHeader, Endpoint, ErrorStatus } from "@/server/api/handler";
 import * as views from "@/server/api/views";
 import { API_RATE_LIMIT } from "@/server/domain/tokens/rate-limit";
+import { MAX_USAGE_BATCH_BYTES } from "@/server/domain/usage/schema";
 
 /**
  * The OpenAPI 3.1 document of /api/v1, generated from the endpoint definitions and their zod schemas
@@ -32,6 +33,7 @@ const namedViews: [string, z.ZodType][] = [
   ["Grant", views.ZGrantView],
   ["ReleaseResult", views.ZReleaseResult],
   ["CredentialResult", views.ZCredentialResult],
+  ["UsageIngestResult", views.ZUsageIngestResult],
 ];
 
 const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
@@ -65,7 +67,7 @@ const errorResponses: Record<ErrorStatus | 401 | 429 | 500 | 503, { name: string
   403: { name: "Forbidden", description: "The token lacks the scope, the identity lacks the role, or a rule forbids it (e.g. deciding your own request)" },
   404: { name: "NotFound", description: "No such object visible to this identity (another identity's ids are not found, never forbidden)" },
   409: { name: "Conflict", description: "The object is not in a state that allows this (already decided, cancelled, expired, credential already shown; code CONFLICT or INVALID_TRANSITION)" },
-  413: { name: "PayloadTooLarge", description: `The body is larger than ${MAX_BODY_BYTES / 1024} KB` },
+  413: { name: "PayloadTooLarge", description: `The body is larger than ${MAX_BODY_BYTES / 1024} KB (${MAX_USAGE_BATCH_BYTES / 1024} KB for usage batches)` },
   415: { name: "UnsupportedMediaType", description: "A body that is not `Content-Type: application/json`" },
   429: { name: "RateLimited", description: "Too many calls with this token in the current window; retry after `Retry-After` seconds" },
   500: { name: "InternalError", description: "An unexpected failure; nothing about it is disclosed. Safe to retry with the same Idempotency-Key" },
@@ -159,7 +161,7 @@ export function buildOpenApiDocument(): Json {
         "Request short-lived access, follow it to activation, take the one-time credential, release it early; approve or deny from chat-ops. The same rules as the portal apply: the same policies, the same separation of duties, the same ledger.",
         "**Authentication**: `Authorization: Bearer kc_…` with an API token an admin issued (Admin → Tokens). A token carries scopes; a call needs both the token's scope and the role of the identity behind it.",
         `**Rate limit**: per token, ${API_RATE_LIMIT.limit} calls per ${API_RATE_LIMIT.windowSeconds} s by default (KEYCARD_API_RATE_LIMIT); every answer carries RateLimit-* headers, a 429 carries Retry-After.`,
-        `**Bodies**: JSON only (\`Content-Type: application/json\`, else 415), at most ${MAX_BODY_BYTES / 1024} KB (else 413), unknown fields refused (400).`,
+        `**Bodies**: JSON only (\`Content-Type: application/json\`, else 415), at most ${MAX_BODY_BYTES / 1024} KB (usage batches ${MAX_USAGE_BATCH_BYTES / 1024} KB; else 413), unknown fields refused (400).`,
         "**Errors**: `{ \"error\": { \"code\", \"message\", \"details\"? } }`; the code is stable, the message is for people.",
         "See docs/api.md for a walk-through.",
       ].join("\n\n"),
@@ -170,6 +172,7 @@ export function buildOpenApiDocument(): Json {
       { name: "Resources", description: "What can be requested" },
       { name: "Requests", description: "Asking for access, and deciding (chat-ops)" },
       { name: "Grants", description: "Time-bound access that requests become" },
+      { name: "Usage", description: "When principals used their privileges, from logs or a SIEM" },
       { name: "Meta", description: "About the API itself" },
     ],
     paths,

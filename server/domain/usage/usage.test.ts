@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "@/server/actor";
 import { toActor } from "@/server/domain/identities/queries";
 import { createApiToken } from "@/server/domain/tokens/mutations";
-import { handleUsagePost } from "@/server/domain/usage/http";
+import { POST as postUsage } from "@/app/api/v1/usage/route";
 import { ingestUsageEvents } from "@/server/domain/usage/ingest";
 import { upsertUsage } from "@/server/domain/usage/store";
 import { createTestDatabase, type TestDatabase } from "@/server/test/database";
@@ -41,7 +41,7 @@ function post(body: unknown, options: { token?: string | null; contentType?: str
   if (token) headers.set("authorization", `Bearer ${token}`);
   const contentType = options.contentType === undefined ? "application/json" : options.contentType;
   if (contentType) headers.set("content-type", contentType);
-  return handleUsagePost(new Request("http://keycard.test/api/v1/usage", { method: "POST", headers, body: options.raw ?? JSON.stringify(body) }));
+  return postUsage(new Request("http://keycard.test/api/v1/usage", { method: "POST", headers, body: options.raw ?? JSON.stringify(body) }));
 }
 
 const event = (id: string, at = new Date(Date.now() - 60_000), extra: Record<string, unknown> = {}) => ({ id, connector: slug, principal: "svc_reporting", at: at.toISOString(), ...extra });
