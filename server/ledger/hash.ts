@@ -36,26 +36,14 @@ function jsonNullable(value: string | null): string {
 }
 
 /** An event's hashed fields as text: how verification and exports read them (no Date, BigInt or jsonb). */
-export interface EncodedEventFields {
+/** The same fields as text, as the encoding writes them (and as exports carry them). */
+export type EncodedEventFields = Omit<HashedEventFields, "seq" | "occurredAt" | "data"> & {
   seq: string;
-  id: string;
   /** ISO 8601 UTC with milliseconds, `2026-01-02T03:04:05.678Z`. */
   occurredAt: string;
-  action: string;
-  outcome: string;
-  actorType: string;
-  actorId: string | null;
-  actorLabel: string;
-  subjectType: string;
-  subjectId: string | null;
-  resourceId: string | null;
-  requestId: string | null;
-  grantId: string | null;
-  summary: string;
   /** canonicalJson(data). */
   dataJson: string;
-  prevHash: string;
-}
+};
 
 /**
  * The canonical encoding of an event (format version 1, docs/ledger.md): canonical JSON of the object
