@@ -9,7 +9,7 @@ import { requestEvidencePack } from "@/server/domain/evidence/mutations";
 import { getEvidencePackFile, listEvidencePacks } from "@/server/domain/evidence/queries";
 import { evidencePack } from "@/server/jobs/functions/evidence-pack";
 import { appendLedgerEvent } from "@/server/ledger";
-import { parseCsv, restoreCell } from "@/server/ledger/export/csv";
+import { parseCsv, restoreCell } from "@/server/csv";
 import type { ExportManifest } from "@/server/ledger/export/manifest";
 import { verifyExport } from "@/server/ledger/export/offline-verify";
 import { insertSyntheticEvents } from "@/server/ledger/testing";

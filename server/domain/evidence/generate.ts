@@ -12,7 +12,7 @@ import { seqBoundsForTime } from "@/server/domain/ledger/filters";
 import { appendLedgerEvent } from "@/server/ledger/append";
 import { verificationStart } from "@/server/ledger/archive";
 import { checkpointCovering } from "@/server/ledger/checkpoint";
-import { csvLine } from "@/server/ledger/export/csv";
+import { csvLine } from "@/server/csv";
 import { jsonlRow } from "@/server/ledger/export/formats";
 import { MANIFEST_TYPE, signManifest } from "@/server/ledger/export/manifest";
 import { readRows } from "@/server/ledger/rows";

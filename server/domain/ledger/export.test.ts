@@ -8,7 +8,7 @@ import type { IdentityActor } from "@/server/actor";
 import { getExportManifest, startLedgerExport, type LedgerExport } from "@/server/domain/ledger/export";
 import type { LedgerExportInput } from "@/server/domain/ledger/schema";
 import { appendLedgerEvent } from "@/server/ledger";
-import { parseCsv, restoreCell } from "@/server/ledger/export/csv";
+import { parseCsv, restoreCell } from "@/server/csv";
 import type { ExportManifest } from "@/server/ledger/export/manifest";
 import { verifyExport } from "@/server/ledger/export/offline-verify";
 import { defaultOcsfSchemaDir, loadOcsfSchema, validateOcsfEvent } from "@/server/ledger/export/ocsf-schema";

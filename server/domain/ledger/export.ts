@@ -10,7 +10,7 @@ import { DomainError } from "@/server/errors";
 import { appendLedgerEvent } from "@/server/ledger/append";
 import type { JsonValue } from "@/server/ledger/canonical";
 import { checkpointCovering, type Checkpoint } from "@/server/ledger/checkpoint";
-import { UTF8_BOM } from "@/server/ledger/export/csv";
+import { UTF8_BOM } from "@/server/csv";
 import { csvHeader, csvRow, jsonlRow, type ExportRow } from "@/server/ledger/export/formats";
 import { MANIFEST_TYPE, signManifest, type ExportManifest } from "@/server/ledger/export/manifest";
 import { ocsfLine } from "@/server/ledger/export/ocsf";

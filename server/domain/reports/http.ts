@@ -2,7 +2,7 @@ import "server-only";
 import { ZodError } from "zod";
 import { currentActor } from "@/server/auth/session";
 import { db } from "@/server/db";
-import { csvLine } from "@/server/domain/reports/csv";
+import { csvLine } from "@/server/csv";
 import { recommendationLabels } from "@/server/domain/reports/recommend";
 import { standingFiltersFromSearchParams, ZStandingFilters } from "@/server/domain/reports/schema";
 import { findSnapshot, iterateStandingRows } from "@/server/domain/reports/standing";
@@ -12,7 +12,7 @@ import { assertCan } from "@/server/auth/permissions";
 /**
  * GET /reports/standing/export?<the page's filters>: the snapshot's rows as CSV, riskiest first, streamed
  * page by page (a snapshot of 60,000 rows never sits in memory). Cells are safe against formula injection
- * (csv.ts).
+ * (server/csv.ts).
  */
 
 const header = [

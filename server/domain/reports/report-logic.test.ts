@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { csvCell, csvLine } from "@/server/domain/reports/csv";
 import { ledgerLink } from "@/server/domain/reports/links";
 import { decisionRates, formatPercent, formatSeconds, percentile, rate, shareEliminated } from "@/server/domain/reports/metrics-math";
 import { idleness, judge, recommend, riskScore, tierOf, type JudgeInput } from "@/server/domain/reports/recommend";
@@ -104,43 +103,6 @@ describe("rates", () => {
     [-0.5, "-50%"],
   ])("formats %s as %s", (value, text) => {
     expect(formatPercent(value)).toBe(text);
-  });
-});
-
-describe("CSV cells are safe in spreadsheets", () => {
-  it.each([
-    ["=HYPERLINK(\"http://evil\")", `"'=HYPERLINK(""http://evil"")"`],
-    ["+1+1", "'+1+1"],
-    ["-@all +@read", "'-@all +@read"],
-    ["@SUM(A1)", "'@SUM(A1)"],
-    ["\tcmd", "'\tcmd"],
-    ["\rcmd", `"'\rcmd"`],
-    ["orders_read", "orders_read"],
-    ["a,b", `"a,b"`],
-    ['say "hi"', `"say ""hi"""`],
-    ["line\nbreak", `"line\nbreak"`],
-    ["", ""],
-    [null, ""],
-    [undefined, ""],
-    [-3, "-3"],
-    [12.5, "12.5"],
-    [true, "true"],
-  ])("%j → %j", (value, expected) => {
-    expect(csvCell(value)).toBe(expected);
-  });
-
-  it("never lets a text cell start with a formula character", () => {
-    fc.assert(
-      fc.property(fc.string(), (text) => {
-        const cell = csvCell(text);
-        const unquoted = cell.startsWith('"') ? cell.slice(1) : cell;
-        expect(/^[=+\-@\t\r]/.test(unquoted)).toBe(false);
-      }),
-    );
-  });
-
-  it("ends lines with CRLF", () => {
-    expect(csvLine(["a", 1, null])).toBe("a,1,\r\n");
   });
 });
 

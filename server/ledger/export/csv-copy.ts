@@ -15,7 +15,7 @@ import { ledgerActions } from "@/server/ledger/actions";
  */
 
 /**
- * keycard_csv_cell (migration 20261206153000): csv.ts `neutralizeCell` in SQL. Applied to the cells that
+ * keycard_csv_cell (migration 20261206153000): server/csv.ts `neutralizeCell` in SQL. Applied to the cells that
  * carry what people and integrations typed (names, labels, ids they chose, summaries); the others hold
  * Keycard's own vocabulary, numbers, uuids, times, hashes and JSON objects, none of which can start a
  * formula, and skipping them is a third of the server's time per row.

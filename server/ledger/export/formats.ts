@@ -2,7 +2,7 @@ import { ledgerActions } from "@/server/ledger/actions";
 import { canonicalJson } from "@/server/ledger/canonical";
 import { jsonString, type EncodedEventFields } from "@/server/ledger/hash";
 import type { LedgerRow } from "@/server/ledger/rows";
-import { csvLine, restoreCell } from "@/server/ledger/export/csv";
+import { csvLine, restoreCell } from "@/server/csv";
 
 /**
  * The CSV and JSON Lines forms of ledger events. Both carry every field the event's hash covers (plus

@@ -3,7 +3,7 @@ import { canonicalJson } from "@/server/ledger/canonical";
 import { encodeFieldsForHash, GENESIS_HASH, sha256Hex } from "@/server/ledger/hash";
 import { CSV_COLUMNS, fieldsFromCsv, fieldsFromJsonl, type ParsedRow } from "@/server/ledger/export/formats";
 import { checkManifestSignature, type ExportManifest } from "@/server/ledger/export/manifest";
-import { parseCsv, UTF8_BOM } from "@/server/ledger/export/csv";
+import { parseCsv, UTF8_BOM } from "@/server/csv";
 import { validateOcsfEvent, type OcsfSchema } from "@/server/ledger/export/ocsf-schema";
 
 /**

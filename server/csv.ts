@@ -1,15 +1,19 @@
 /**
- * CSV as RFC 4180 (comma, CRLF, double quotes), safe to open in a spreadsheet.
+ * CSV as RFC 4180 (comma, CRLF, double quotes), safe to open in a spreadsheet: the one writer of every
+ * CSV Keycard produces (ledger exports, evidence packs, the standing-privilege report).
  *
  * Formula injection: a spreadsheet treats a cell starting with `=`, `+`, `-`, `@`, tab or CR as a formula
  * (`=HYPERLINK(…)` in a justification would run when an auditor opens the file). Such cells get a leading
- * apostrophe, which spreadsheets read as "text". A cell that itself starts with an apostrophe gets one
- * too, so the change is reversible: the offline verifier strips exactly one leading apostrophe and gets
- * the ledger's bytes back to re-hash them.
+ * apostrophe, which spreadsheets read as "text" (OWASP's advice). A cell that itself starts with an
+ * apostrophe gets one too, so the change is reversible: the offline verifier strips exactly one leading
+ * apostrophe and gets the ledger's bytes back to re-hash them. Numbers Keycard computed are data, not
+ * formulas: a negative one stays a number.
  */
 
 const FORMULA_START = /^[=+\-@\t\r']/;
 const NEEDS_QUOTES = /[",\r\n]/;
+
+export type CsvValue = string | number | boolean | null | undefined;
 
 export function neutralizeCell(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
@@ -20,16 +24,17 @@ export function restoreCell(value: string): string {
 }
 
 /** One cell, neutralized and quoted as needed. */
-export function csvCell(value: string | null): string {
-  if (value === null) return "";
-  const safe = neutralizeCell(value);
+export function csvCell(value: CsvValue): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  const safe = neutralizeCell(String(value));
   return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 /** One record; RFC 4180's CRLF unless told otherwise (ledger exports end lines as PostgreSQL's COPY does, LF). */
-export function csvLine(cells: readonly (string | null)[], eol: "\r\n" | "\n" = "\r\n"): string {
+export function csvLine(cells: readonly CsvValue[], eol: "\r\n" | "\n" = "\r\n"): string {
   let line = "";
-  for (let i = 0; i < cells.length; i++) line += (i ? "," : "") + csvCell(cells[i] ?? null);
+  for (let i = 0; i < cells.length; i++) line += (i ? "," : "") + csvCell(cells[i]);
   return line + eol;
 }
 

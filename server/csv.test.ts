@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { csvCell, csvLine, neutralizeCell, parseCsv, restoreCell } from "@/server/ledger/export/csv";
+import { csvCell, csvLine, neutralizeCell, parseCsv, restoreCell } from "@/server/csv";
 
 describe("CSV cells", () => {
   it.each([
@@ -51,5 +51,42 @@ describe("CSV cells", () => {
     expect(() => [...parseCsv('"open')]).toThrow();
     expect(() => [...parseCsv('a"b,c\r\n')]).toThrow();
     expect(() => [...parseCsv('"a"b,c\r\n')]).toThrow();
+  });
+});
+
+describe("report cells: numbers stay numbers, text is never a formula", () => {
+  it.each([
+    ["=HYPERLINK(\"http://evil\")", `"'=HYPERLINK(""http://evil"")"`],
+    ["+1+1", "'+1+1"],
+    ["-@all +@read", "'-@all +@read"],
+    ["@SUM(A1)", "'@SUM(A1)"],
+    ["\tcmd", "'\tcmd"],
+    ["\rcmd", `"'\rcmd"`],
+    ["orders_read", "orders_read"],
+    ["a,b", `"a,b"`],
+    ['say "hi"', `"say ""hi"""`],
+    ["line\nbreak", `"line\nbreak"`],
+    ["", ""],
+    [null, ""],
+    [undefined, ""],
+    [-3, "-3"],
+    [12.5, "12.5"],
+    [true, "true"],
+  ])("%j → %j", (value, expected) => {
+    expect(csvCell(value)).toBe(expected);
+  });
+
+  it("never lets a text cell start with a formula character", () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const cell = csvCell(text);
+        const unquoted = cell.startsWith('"') ? cell.slice(1) : cell;
+        expect(/^[=+\-@\t\r]/.test(unquoted)).toBe(false);
+      }),
+    );
+  });
+
+  it("ends lines with CRLF", () => {
+    expect(csvLine(["a", 1, null])).toBe("a,1,\r\n");
   });
 });
