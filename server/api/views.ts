@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { listMyAccess } from "@/server/domain/access/queries";
 import type { listRequestableResources } from "@/server/domain/catalog/queries";
 import type { createRequest } from "@/server/domain/requests/mutations";
-import type { getGrantDetail, getRequestDetail } from "@/server/domain/requests/queries";
+import type { GrantStatusRead } from "@/server/domain/grants/queries";
+import type { getRequestDetail } from "@/server/domain/requests/queries";
 import { GrantStatus, ProvisioningMode, RequestKind, RequestStatus, RevocationReason } from "@/server/generated/prisma/enums";
 
 /**
@@ -241,7 +242,7 @@ export function presentRequest(detail: Awaited<ReturnType<typeof getRequestDetai
 
 export function presentCreated(
   created: Awaited<ReturnType<typeof createRequest>>,
-  waited: Awaited<ReturnType<typeof getGrantDetail>> | null,
+  waited: GrantStatusRead | null,
   credential: Record<string, unknown> | null,
 ): RequestCreated {
   return {
@@ -271,12 +272,12 @@ export function presentGrantSummary(grant: Awaited<ReturnType<typeof listMyAcces
   };
 }
 
-export function presentGrant(detail: Awaited<ReturnType<typeof getGrantDetail>>): GrantView {
+export function presentGrant(detail: GrantStatusRead): GrantView {
   return {
     id: detail.id,
     status: detail.status,
     breakGlass: detail.breakGlass,
-    requestId: detail.request.id,
+    requestId: detail.requestId,
     resource: { name: detail.resource.name, tier: detail.resource.tier },
     accessLevel: { name: detail.accessLevel.name, mode: detail.accessLevel.mode },
     startsAt: iso(detail.startsAt),

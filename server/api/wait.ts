@@ -1,6 +1,6 @@
 import type { PersonCtx } from "@/server/domain/context";
 import { revealCredential } from "@/server/domain/grants/mutations";
-import { getGrantDetail } from "@/server/domain/requests/queries";
+import { getGrantStatus } from "@/server/domain/grants/queries";
 import { isDomainError } from "@/server/errors";
 import type { GrantStatus } from "@/server/generated/prisma/enums";
 
@@ -23,7 +23,7 @@ export async function waitForGrant(grantId: string, ctx: PersonCtx, timeoutMs: n
   const deadline = Date.now() + timeoutMs;
   let delay = FIRST_POLL_MS;
   for (;;) {
-    const grant = await getGrantDetail(grantId, ctx);
+    const grant = await getGrantStatus(grantId, ctx);
     const remaining = deadline - Date.now();
     // A grant that starts after the deadline cannot become active while we wait.
     if (SETTLED.has(grant.status) || remaining <= 0 || grant.startsAt.getTime() > deadline || signal?.aborted) return grant;

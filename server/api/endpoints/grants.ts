@@ -2,7 +2,7 @@ import { defineEndpoint, idParam, noParams, noQuery } from "@/server/api/handler
 import { presentCredential, presentGrant, presentGrantSummary, ZCredentialResult, ZGrantList, ZGrantView, ZReleaseResult } from "@/server/api/views";
 import { listMyAccess } from "@/server/domain/access/queries";
 import { releaseGrant, revealCredential } from "@/server/domain/grants/mutations";
-import { getGrantDetail } from "@/server/domain/requests/queries";
+import { getGrantStatus } from "@/server/domain/grants/queries";
 
 const NOT_FOUND = "No such grant.";
 
@@ -41,7 +41,7 @@ export const getGrant = defineEndpoint({
   responses: { 200: { description: "The grant", schema: ZGrantView } },
   errors: [400, 403, 404],
   async handle({ ctx, params }) {
-    return { status: 200, body: presentGrant(await getGrantDetail(params.id, ctx)) };
+    return { status: 200, body: presentGrant(await getGrantStatus(params.id, ctx)) };
   },
 });
 
