@@ -138,8 +138,8 @@ function walkSpan(take: number, eventsBeyond: bigint, expectedMatches: number): 
  * 1. test the nearest NEAR_WINDOW events (bounded, and enough for common words);
  * 2. if that did not fill the page and the planner expects many matches (a common word behind a burst
  *    of unrelated events, e.g. a sweep of ten thousand revocations), keep testing events in page order,
- *    a bounded span further (walkSpan): fetching a common word's hundreds of thousands of matches through the index
- *    to keep fifty would read most of the table;
+ *    a bounded span further (walkSpan): fetching a common word's hundreds of thousands of matches
+ *    through the index to keep fifty would read most of the table;
  * 3. fetch the remaining matches beyond that through the index alone (bitmap scans only, so the cost
  *    follows the number of matches: few, or an earlier phase would have found them). There, prefixes are
  *    expanded into the exact words they stand for when the lexeme dictionary has read every event this
