@@ -24,6 +24,7 @@ describe("the grant state machine", () => {
   const allowed = new Set([
     "SCHEDULED>PROVISIONING",
     "SCHEDULED>REVOKED",
+    "SCHEDULED>REVOKING",
     "PROVISIONING>ACTIVE",
     "PROVISIONING>REVOKING",
     "PROVISIONING>FAILED",

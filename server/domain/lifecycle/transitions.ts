@@ -9,6 +9,8 @@ import type { GrantStatus, RequestStatus } from "@/server/generated/prisma/enums
  *   request: PENDING → APPROVED | DENIED | CANCELLED | EXPIRED
  *   grant:   SCHEDULED → PROVISIONING → ACTIVE → REVOKING → REVOKED
  *            SCHEDULED → REVOKED             (cancelled before it started: nothing to remove)
+ *            SCHEDULED → REVOKING            (its end passed before it was provisioned — markExpiredGrants:
+ *                                             the revoker makes sure nothing of it is left in the target)
  *            PROVISIONING → REVOKING         (released while being provisioned: remove what was made)
  *            PROVISIONING → FAILED           (gave up; nothing left in the target)
  */
@@ -21,7 +23,7 @@ const requestTransitions: Record<RequestStatus, readonly RequestStatus[]> = {
 };
 
 const grantTransitions: Record<GrantStatus, readonly GrantStatus[]> = {
-  SCHEDULED: ["PROVISIONING", "REVOKED"],
+  SCHEDULED: ["PROVISIONING", "REVOKED", "REVOKING"],
   PROVISIONING: ["ACTIVE", "REVOKING", "FAILED"],
   ACTIVE: ["REVOKING"],
   REVOKING: ["REVOKED"],
