@@ -36,12 +36,11 @@ export async function enqueueNotifications(tx: DbOrTx, items: readonly Notificat
   const personIds = [...new Set(items.map((item) => item.recipientId).filter((id): id is string => Boolean(id)))];
   const broadcastKinds = new Set(items.filter((item) => item.recipientId === null && channelsOf(item).includes("WEBHOOK")).map((item) => item.kind));
 
-  const [people, endpoints] = await Promise.all([
-    personIds.length
-      ? tx.identity.findMany({ where: { id: { in: personIds } }, select: { id: true, email: true, kind: true, status: true } })
-      : Promise.resolve([]),
-    broadcastKinds.size ? tx.webhookEndpoint.findMany({ where: { enabled: true }, select: { id: true, kinds: true } }) : Promise.resolve([]),
-  ]);
+  // One after the other: inside a transaction there is one connection, and pg deprecates overlapping queries on it.
+  const people = personIds.length
+    ? await tx.identity.findMany({ where: { id: { in: personIds } }, select: { id: true, email: true, kind: true, status: true } })
+    : [];
+  const endpoints = broadcastKinds.size ? await tx.webhookEndpoint.findMany({ where: { enabled: true }, select: { id: true, kinds: true } }) : [];
   const peopleById = new Map(people.map((person) => [person.id, person]));
 
   const rows = new Map<string, Row>();
