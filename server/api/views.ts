@@ -170,13 +170,8 @@ export const ZGrantView = z
 
 export const ZReleaseResult = z.object({ grantId: id, status: z.enum(GrantStatus) }).strict();
 export const ZCredentialResult = z.object({ grantId: id, credential: ZCredential }).strict();
-export const ZUsageIngestResult = z
-  .object({
-    received: z.number().int().describe("Events in the batch"),
-    accepted: z.number().int().describe("Counted now"),
-    duplicates: z.number().int().describe("Already counted earlier (same connector and id), or repeated within the batch"),
-  })
-  .strict();
+/** What a usage batch counted: the domain's own result shape. */
+export { ZUsageIngestResult } from "@/server/domain/usage/schema";
 
 export type ResourceView = z.input<typeof ZResourceView>;
 export type RequestView = z.input<typeof ZRequestView>;

@@ -1,3 +1,4 @@
+import type { Actor } from "@/server/actor";
 import { can } from "@/server/auth/permissions";
 import type { Ctx } from "@/server/domain/context";
 import { DomainError } from "@/server/errors";
@@ -32,6 +33,11 @@ interface StatusRow extends Omit<GrantStatusRead, "resource" | "accessLevel" | "
   levelMode: ProvisioningMode;
 }
 
+/** Who may see a grant: its holder, auditors, and those who may revoke it; to anyone else it does not exist. */
+export function canViewGrant(actor: Actor, holderId: string): boolean {
+  return (actor.type === "identity" && actor.id === holderId) || can(actor, "ledger:read") || can(actor, "grants:revoke");
+}
+
 /**
  * One grant's status in one round trip (the API's GET /grants/{id}, polled while a grant is provisioned,
  * and `?wait=`): the same visibility as the grant page (getGrantDetail) — the holder, auditors and those
@@ -47,8 +53,8 @@ export async function getGrantStatus(grantId: string, ctx: Ctx): Promise<GrantSt
            clock_timestamp() AS "serverNow"
       FROM "Grant" g JOIN "Resource" r ON r.id = g."resourceId" JOIN "AccessLevel" l ON l.id = g."accessLevelId"
      WHERE g.id = ${grantId}::uuid`;
-  const mine = row?.identityId === ctx.actor.id;
-  if (!row || !(mine || can(ctx.actor, "ledger:read") || can(ctx.actor, "grants:revoke"))) throw new DomainError("NOT_FOUND", "No such grant.");
+  if (!row || !canViewGrant(ctx.actor, row.identityId)) throw new DomainError("NOT_FOUND", "No such grant.");
+  const mine = row.identityId === ctx.actor.id;
   const { identityId: _holder, hasCredential, resourceName, resourceTier, levelName, levelMode, ...grant } = row;
   return {
     ...grant,

@@ -1,4 +1,5 @@
 import { assertCan } from "@/server/auth/permissions";
+import type { Tx } from "@/server/db";
 import type { Ctx } from "@/server/domain/context";
 import { decodeCursor, encodeCursor, searchDigest } from "@/server/domain/ledger/cursor";
 import { buildLedgerWhere, ParamList } from "@/server/domain/ledger/filters";
@@ -174,8 +175,7 @@ async function wordSearch(
     const span = walkSpan(take - hits.length, eventsBeyond, expected);
     const bound = descending ? edge - span : edge + span;
     const walked = await ctx.db.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(`SET LOCAL enable_bitmapscan = off`);
-      await tx.$executeRawUnsafe(`SET LOCAL jit = off`);
+      await setLocal(tx, { enable_bitmapscan: "off", jit: "off" });
       return tx.$queryRawUnsafe<{ seq: bigint }[]>(
         `SELECT seq FROM "LedgerEvent" WHERE ${[...conditions, beyondEdge, `seq ${descending ? ">=" : "<="} $${values.length + 2}::bigint`].join(" AND ")}
           ORDER BY seq ${direction} LIMIT ${take - hits.length}`,
@@ -187,6 +187,7 @@ async function wordSearch(
     hits.push(...walked.map((row) => BigInt(row.seq)));
     if (hits.length >= take) return fetchListRows(ctx, hits, direction);
     edge = bound; // the walk read everything up to the bound, itself included
+    if (descending && edge <= 1n) return fetchListRows(ctx, hits, direction); // it reached the first event
   }
 
   // The highest seq the index phase can return: below the edge, or the head going up.
@@ -195,12 +196,9 @@ async function wordSearch(
   const textParam = Number(/^search @@ \$(\d+)/.exec(text[0] ?? "")?.[1] ?? 0) - 1;
   const indexValues = exact && textParam >= 0 ? values.map((value, i) => (i === textParam ? exact : value)) : values;
   const indexed = await ctx.db.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`SET LOCAL enable_indexscan = off`);
-    await tx.$executeRawUnsafe(`SET LOCAL enable_seqscan = off`);
-    // A large estimate would otherwise buy a JIT compilation that costs more than the query.
-    await tx.$executeRawUnsafe(`SET LOCAL jit = off`);
-    // Room for an exact bitmap of every match: a lossy one would re-test whole pages of events.
-    await tx.$executeRawUnsafe(`SET LOCAL work_mem = '64MB'`);
+    // Bitmap scans only; no JIT (a large estimate would buy a compilation that costs more than the query);
+    // room for an exact bitmap of every match (a lossy one would re-test whole pages of events).
+    await setLocal(tx, { enable_indexscan: "off", enable_seqscan: "off", jit: "off", work_mem: "64MB" });
     return tx.$queryRawUnsafe<{ seq: bigint }[]>(
       `SELECT seq FROM "LedgerEvent" WHERE ${[...conditions, beyondEdge].join(" AND ")} ORDER BY seq ${direction} LIMIT ${take - hits.length}`,
       ...indexValues,
@@ -209,6 +207,15 @@ async function wordSearch(
   });
   hits.push(...indexed.map((row) => BigInt(row.seq)));
   return fetchListRows(ctx, hits, direction);
+}
+
+/** Planner settings for the rest of this transaction (SET LOCAL), all in one round trip. */
+async function setLocal(tx: Tx, settings: Record<string, string>): Promise<void> {
+  const names = Object.keys(settings);
+  await tx.$queryRawUnsafe(
+    `SELECT ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`,
+    ...names.flatMap((name) => [name, settings[name]]),
+  );
 }
 
 /** The list rows of these events, in page order. */

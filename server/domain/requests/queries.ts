@@ -3,6 +3,7 @@ import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
 import { eligibleApprovers } from "@/server/domain/approvals/eligibility";
 import type { Ctx, PersonCtx } from "@/server/domain/context";
+import { canViewGrant } from "@/server/domain/grants/queries";
 import { describeStages } from "@/server/domain/policies/describe";
 import { evaluatePolicy } from "@/server/domain/policies/engine";
 import { loadPolicyInput } from "@/server/domain/requests/policy-context";
@@ -284,7 +285,7 @@ export async function getGrantDetail(grantId: string, ctx: Ctx) {
     },
   });
   const mine = grant?.identityId === ctx.actor.id;
-  if (!grant || !(mine || can(ctx.actor, "ledger:read") || can(ctx.actor, "grants:revoke"))) throw new DomainError("NOT_FOUND", "No such grant.");
+  if (!grant || !canViewGrant(ctx.actor, grant.identityId)) throw new DomainError("NOT_FOUND", "No such grant.");
   const steps = await ctx.db.ledgerEvent.findMany({
     where: { OR: [{ grantId }, { requestId: grant.requestId }] },
     orderBy: { seq: "asc" },

@@ -37,10 +37,11 @@ export const ZUsageBatch = z
   .strict();
 export type UsageBatch = z.infer<typeof ZUsageBatch>;
 
-export interface UsageIngestResult {
-  received: number;
-  /** Counted now. */
-  accepted: number;
-  /** Already counted earlier (same connector and id), or repeated within this batch. */
-  duplicates: number;
-}
+export const ZUsageIngestResult = z
+  .object({
+    received: z.number().int().describe("Events in the batch"),
+    accepted: z.number().int().describe("Counted now"),
+    duplicates: z.number().int().describe("Already counted earlier (same connector and id), or repeated within the batch"),
+  })
+  .strict();
+export type UsageIngestResult = z.infer<typeof ZUsageIngestResult>;
