@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
@@ -8,14 +9,16 @@ import type { IdentityActor } from "@/server/actor";
 import { getExportManifest, startLedgerExport, type LedgerExport } from "@/server/domain/ledger/export";
 import type { LedgerExportInput } from "@/server/domain/ledger/schema";
 import { appendLedgerEvent } from "@/server/ledger";
-import { parseCsv, restoreCell } from "@/server/csv";
+import { neutralizeCell, parseCsv, restoreCell } from "@/server/csv";
 import type { ExportManifest } from "@/server/ledger/export/manifest";
 import { verifyExport } from "@/server/ledger/export/offline-verify";
 import { defaultOcsfSchemaDir, loadOcsfSchema, validateOcsfEvent } from "@/server/ledger/export/ocsf-schema";
 import { rawPublicKey } from "@/server/ledger/signing";
 import { insertSyntheticEvents } from "@/server/ledger/testing";
 import { createPerson } from "@/server/test/fixtures";
-import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { postgresPoolOf } from "@/server/db";
+import { copyFileInWorker } from "@/server/ledger/export/csv-copy";
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from "@/server/test/database";
 
 let database: TestDatabase;
 let auditor: IdentityActor;
@@ -159,11 +162,37 @@ describe("ledger exports", () => {
     await expect(getExportManifest({ exportId: "0192f000-0000-7000-8000-000000000000" }, ctx())).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("neutralises cells in SQL exactly as in Node (keycard_csv_cell and neutralizeCell)", async () => {
+    const texts = [...injected, "", "plain", "'", "=", "\u202E=x", "ü=", ...fc.sample(fc.string({ unit: "grapheme", maxLength: 6 }), 300)].map((text) => text.replace(/\0/g, ""));
+    const rows = await database.prisma.$queryRaw<{ cell: string | null }[]>`SELECT keycard_csv_cell(t) AS cell FROM unnest(${texts}::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n`;
+    expect(rows.map((row) => row.cell)).toEqual(texts.map(neutralizeCell));
+    const [nullCell] = await database.prisma.$queryRaw<{ cell: string | null }[]>`SELECT keycard_csv_cell(NULL) AS cell`;
+    expect(nullCell!.cell).toBeNull();
+  });
+
   it("refuses bad filters before streaming, and people without the export permission", async () => {
     await expect(startLedgerExport({ format: "csv", from: "2026-05-01", to: "2026-01-01" }, ctx())).rejects.toMatchObject({ code: "VALIDATION" });
     await expect(startLedgerExport({ format: "xml" as "csv" }, ctx())).rejects.toThrow();
     const requester = await createPerson(database.prisma, ["REQUESTER"]);
     await expect(startLedgerExport({ format: "csv" }, { actor: requester, db: database.prisma })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it.runIf(testDatabaseKind === "postgres")("writes CSV on PostgreSQL in the export worker, whose failures and cancellation reach the stream", async () => {
+    const { started } = await download({ format: "csv" });
+    expect(started.workerPeakRssMb()).toBeGreaterThan(0);
+
+    const pool = postgresPoolOf(database.prisma)!;
+    const failed = copyFileInWorker(pool, `COPY (SELECT 1 / 0) TO STDOUT (FORMAT csv)`, "header\n");
+    for await (const _ of failed.chunks) void _;
+    await expect(failed.done).rejects.toThrow(/division by zero/);
+
+    const large = copyFileInWorker(pool, `COPY (SELECT g, repeat('x', 1000) FROM generate_series(1, 10000000) g) TO STDOUT (FORMAT csv)`, "");
+    expect((await large.chunks.next()).done).toBe(false);
+    large.cancel();
+    await expect(large.done).rejects.toThrow("export cancelled");
+    // The worker's connection went with it: nothing is left running the COPY.
+    const exporting = async () => (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'keycard-export'`)).rows[0]!.n;
+    await expect.poll(exporting).toBe(0);
   });
 
   it("keeps memory flat: the stream pulls one batch at a time", async () => {

@@ -15,7 +15,7 @@ import { csvHeader, csvRow, jsonlRow, type ExportRow } from "@/server/ledger/exp
 import { MANIFEST_TYPE, signManifest, type ExportManifest } from "@/server/ledger/export/manifest";
 import { ocsfLine } from "@/server/ledger/export/ocsf";
 import { bulkReaderFor, type BulkReader } from "@/server/ledger/bulk-reader";
-import { copyRows, csvCopyStatement, type CopiedRows } from "@/server/ledger/export/csv-copy";
+import { copyFileInWorker, csvCopyStatement, type FileCopy } from "@/server/ledger/export/csv-copy";
 import { LEDGER_ROW_SELECT, normalizeRow } from "@/server/ledger/rows";
 import { ledgerSigningKey } from "@/server/ledger/signing";
 
@@ -44,6 +44,8 @@ export interface LedgerExport {
   stream: ReadableStream<Uint8Array>;
   /** Settles when the stream has ended and the manifest is recorded (tests and the benchmark wait on it). */
   finished: Promise<ExportManifest | null>;
+  /** Once finished: the export worker's peak resident memory when a worker wrote the file (csv-copy.ts), else null. */
+  workerPeakRssMb(): number | null;
 }
 
 export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { actor: IdentityActor }): Promise<LedgerExport> {
@@ -68,9 +70,12 @@ export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { a
   const sql = exportQuery(format, bounded);
   const values = params.values;
   const reader = bulkReaderFor(ctx.db);
-  // CSV on PostgreSQL: the server writes the rows (csv-copy.ts); everything else is written here in batches.
+  // CSV on PostgreSQL: the server writes the rows and the export worker the file (csv-copy.ts); everything
+  // else is written here in batches.
   const copyPool = format === "csv" && !where.empty ? reader.pool : undefined;
-  let copied: CopiedRows | null = null;
+  const header = format === "csv" ? (bom ? UTF8_BOM : "") + csvHeader() : "";
+  let copied: FileCopy | null = null;
+  let workerPeakRssMb: number | null = null;
 
   const hash = createHash("sha256");
   const encoder = new TextEncoder();
@@ -94,19 +99,21 @@ export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { a
   const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        if (format === "csv") emit(controller, (bom ? UTF8_BOM : "") + csvHeader());
+        if (header && !copyPool) emit(controller, header);
       },
       async pull(controller) {
         try {
           if (done) return;
           if (copyPool) {
-            copied ??= await copyRows(copyPool, csvCopyStatement(bounded, values, await resourceNames(reader)));
+            copied ??= copyFileInWorker(copyPool, csvCopyStatement(bounded, values, await resourceNames(reader)), header);
             const chunk = await copied.chunks.next();
-            if (!chunk.done) return emitBytes(controller, chunk.value);
-            rows = copied.rowCount();
+            if (!chunk.done) return controller.enqueue(chunk.value);
+            const file = await copied.done;
+            ({ rows, bytes } = file);
+            workerPeakRssMb = file.peakRssMb;
             [first, last] = await chainBounds(reader, bounded, values);
             done = true;
-            return finish(controller);
+            return finish(controller, file.sha256);
           }
           values[afterIndex] = after.toString();
           const batch = await reader.query<ExportRow>(sql, values);
@@ -127,7 +134,7 @@ export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { a
           }
           if (batch.length < BATCH_SIZE) {
             done = true;
-            await finish(controller);
+            await finish(controller, hash.digest("hex"));
           }
         } catch (error) {
           copied?.cancel();
@@ -144,10 +151,10 @@ export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { a
     // One batch ahead at most: constant memory however large the export.
     { highWaterMark: 1 },
   );
-  return { exportId, fileName, contentType: CONTENT_TYPES[format], expected, stream, finished };
+  return { exportId, fileName, contentType: CONTENT_TYPES[format], expected, stream, finished, workerPeakRssMb: () => workerPeakRssMb };
 
   /** The manifest, signed and ledgered once the last byte is out; then the stream ends. */
-  async function finish(controller: ReadableStreamDefaultController<Uint8Array>) {
+  async function finish(controller: ReadableStreamDefaultController<Uint8Array>, sha256: string) {
     const manifest = await recordExport(ctx, {
       exportId,
       fileName,
@@ -156,7 +163,7 @@ export async function startLedgerExport(input: LedgerExportInput, ctx: Ctx & { a
       filters,
       rows,
       bytes,
-      sha256: hash.digest("hex"),
+      sha256,
       headSeq,
       first,
       last,

@@ -1,12 +1,14 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import type { Readable } from "node:stream";
 import { escapeLiteral, type Pool } from "pg";
-import { to as copyTo } from "pg-copy-streams";
 import { ledgerActions } from "@/server/ledger/actions";
 
 /**
  * CSV exports produced by PostgreSQL itself (`COPY (…) TO STDOUT (FORMAT csv)`), on a PostgreSQL
- * database: the server writes the rows in C and Node only hashes and forwards the bytes, several times
- * the speed of building each line in JavaScript, in constant memory (the stream's backpressure pauses the
- * socket). Same columns, cells and neutralisation as the JavaScript writer (formats.ts `csvRow`, which
+ * database: the server writes the rows in C and the export worker (copy-worker.mjs) only hashes and
+ * forwards the bytes, several times the speed of building each line in JavaScript, in constant memory
+ * (backpressure pauses the worker's pipe, then its socket, then the COPY). Same columns, cells and neutralisation as the JavaScript writer (formats.ts `csvRow`, which
  * the embedded database uses); PostgreSQL quotes a cell exactly when it holds a comma, quote or line
  * break, and writes an empty string as `""` to tell it from null.
  *
@@ -59,32 +61,61 @@ function sqlLiteral(value: unknown): string {
   throw new Error(`cannot write a ${typeof value} as an SQL literal`);
 }
 
-export interface CopiedRows {
+/** What the worker reports when the file is complete. */
+export interface CopiedFile {
+  rows: number;
+  /** Bytes of the whole file, header included. */
+  bytes: number;
+  /** SHA-256 (hex) of the whole file. */
+  sha256: string;
+  /** The worker's peak resident memory (benchmarks report it as the export's). */
+  peakRssMb: number;
+}
+
+export interface FileCopy {
+  /** The file's bytes: `header`, then the rows. */
   chunks: AsyncIterableIterator<Buffer>;
-  /** Rows written, once the chunks have ended. */
-  rowCount(): number;
-  /** Stops early (the client went away): the connection is discarded, not reused mid-COPY. */
+  /** Settles once the worker has exited: its report, or why it failed. */
+  done: Promise<CopiedFile>;
+  /** Stops early (the client went away): the worker is ended, and with its connection the COPY. */
   cancel(): void;
 }
 
-export async function copyRows(pool: Pool, statement: string): Promise<CopiedRows> {
-  const client = await pool.connect();
-  const stream = client.query(copyTo(statement));
-  let released = false;
-  const release = (error?: Error) => {
-    if (released) return;
-    released = true;
-    client.release(error);
-  };
-  stream.on("end", () => release());
-  stream.on("error", (error: Error) => release(error));
-  const iterator = stream[Symbol.asyncIterator]() as AsyncIterableIterator<Buffer>;
+/** copy-worker.mjs, from the project root: its path is the same under `next start`, tests and scripts. */
+const WORKER = path.join(process.cwd(), "server/ledger/export/copy-worker.mjs");
+
+/**
+ * Runs `statement` in the export worker (copy-worker.mjs, a process of its own: the streaming and hashing
+ * stay off the portal's event loop and out of its memory). Only what the worker needs is passed, on stdin.
+ */
+export function copyFileInWorker(pool: Pool, statement: string, header: string): FileCopy {
+  const url = pool.options.connectionString;
+  if (!url) throw new Error("the export worker needs the database's connection string");
+  const child = spawn(process.execPath, ["--max-old-space-size=64", WORKER], {
+    stdio: ["pipe", "pipe", "pipe", "pipe"],
+    env: { PATH: process.env.PATH ?? "", NODE_ENV: process.env.NODE_ENV ?? "production" },
+  });
+  child.stdin.end(JSON.stringify({ url, statement, header }));
+  let report = "";
+  let errors = "";
+  (child.stdio[3] as Readable).on("data", (chunk: Buffer) => (report += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString("utf8")));
+  let cancelled = false;
+  const done = new Promise<CopiedFile>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (code === 0 && report.trim()) return resolve(JSON.parse(report) as CopiedFile);
+      reject(new Error(cancelled ? "export cancelled" : `the export worker failed (${signal ?? `exit ${code}`}): ${errors.trim() || "no message"}`));
+    });
+  });
+  // The caller may stop reading before awaiting `done` (cancel): never an unhandled rejection.
+  done.catch(() => undefined);
   return {
-    chunks: iterator,
-    rowCount: () => stream.rowCount,
+    chunks: child.stdout[Symbol.asyncIterator]() as AsyncIterableIterator<Buffer>,
+    done,
     cancel() {
-      stream.destroy();
-      release(new Error("export cancelled"));
+      cancelled = true;
+      child.kill("SIGTERM");
     },
   };
 }
