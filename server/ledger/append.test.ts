@@ -2,8 +2,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "@/server/actor";
 import { appendLedgerEvent, verifyChain, GENESIS_HASH } from "@/server/ledger";
+import { appendedEvent, type AppendedLedgerEvent } from "@/server/ledger/append";
 import { LEDGER_ROW_SELECT, normalizeRow, rowHash, type LedgerRow } from "@/server/ledger/rows";
-import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from "@/server/test/database";
 
 let database: TestDatabase;
 
@@ -16,10 +17,14 @@ afterAll(async () => {
 
 const actor = systemActor("test");
 
-function append(summary: string, data: Record<string, unknown> = {}) {
-  return database.prisma.$transaction((tx) =>
+/** Appends in a transaction of its own; the event's place in the chain once committed. */
+async function append(summary: string, data: Record<string, unknown> = {}): Promise<AppendedLedgerEvent> {
+  const { id } = await database.prisma.$transaction((tx) =>
     appendLedgerEvent(tx, { action: "system/demo.seeded", actor, subject: { type: "test" }, summary, data: data as never }),
   );
+  const appended = await appendedEvent(database.prisma, id);
+  if (!appended) throw new Error(`event ${id} was not chained at commit`);
+  return appended;
 }
 
 describe("the ledger primitive", () => {
@@ -60,6 +65,57 @@ describe("the ledger primitive", () => {
     expect(await database.prisma.ledgerEvent.count()).toBe(before);
   });
 
+  it("chains when the transaction commits: nothing is pending after a commit or a rollback", async () => {
+    const before = await database.prisma.ledgerEvent.count();
+    const ids = await database.prisma.$transaction(async (tx) => {
+      const first = await appendLedgerEvent(tx, { action: "system/demo.seeded", actor, subject: { type: "test" }, summary: "one of two" });
+      const second = await appendLedgerEvent(tx, { action: "system/demo.seeded", actor, subject: { type: "test" }, summary: "two of two" });
+      // Not in the chain yet: the commit puts them there.
+      expect(await tx.ledgerEvent.count()).toBe(before);
+      return [first.id, second.id];
+    });
+    const [first, second] = await Promise.all(ids.map((id) => appendedEvent(database.prisma, id)));
+    // In the order they were appended, one after the other.
+    expect(second!.seq).toBe(first!.seq + 1n);
+    expect(await database.prisma.ledgerPending.count()).toBe(0);
+    await database.prisma.$transaction(async (tx) => {
+      await appendLedgerEvent(tx, { action: "system/demo.seeded", actor, subject: { type: "test" }, summary: "rolled back" });
+      throw new Error("no");
+    }).catch(() => undefined);
+    expect(await database.prisma.ledgerPending.count()).toBe(0);
+  });
+
+  it("chains at once with chainNow, and returns the event's place", async () => {
+    const appended = await database.prisma.$transaction(async (tx) => {
+      const now = await appendLedgerEvent(tx, { action: "system/demo.seeded", actor, subject: { type: "test" }, summary: "now" }, { chainNow: true });
+      expect(await tx.ledgerEvent.findUnique({ where: { seq: now.seq }, select: { id: true } })).toEqual({ id: now.id });
+      return now;
+    });
+    expect(await appendedEvent(database.prisma, appended.id)).toEqual(appended);
+  });
+
+  it.runIf(testDatabaseKind === "postgres")("does not hold the chain while a transaction works between its append and its commit", async () => {
+    let releaseSlow: () => void = () => undefined;
+    const slowMayCommit = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let slowAppended: () => void = () => undefined;
+    const slowHasAppended = new Promise<void>((resolve) => (slowAppended = resolve));
+    const slow = database.prisma.$transaction(async (tx) => {
+      const pending = await appendLedgerEvent(tx, { action: "system/demo.seeded", actor, subject: { type: "test" }, summary: "slow" });
+      slowAppended();
+      await slowMayCommit;
+      return pending.id;
+    });
+    await slowHasAppended;
+    // Another transaction appends and commits while the slow one is still open: it does not wait for it.
+    const quick = await append("quick");
+    releaseSlow();
+    const late = (await appendedEvent(database.prisma, await slow))!;
+    // The chain follows commit order.
+    expect(late.seq).toBe(quick.seq + 1n);
+    expect(late.occurredAt.getTime()).toBeGreaterThanOrEqual(quick.occurredAt.getTime());
+    expect((await verifyChain(database.prisma)).ok).toBe(true);
+  });
+
   it("refuses to append outside a transaction", async () => {
     await expect(
       appendLedgerEvent(database.prisma as never, { action: "system/demo.seeded", actor, subject: { type: "test" }, summary: "loose" }),
@@ -90,9 +146,10 @@ describe("the ledger primitive", () => {
     })).value;
     await fc.assert(
       fc.asyncProperty(text, text, fc.dictionary(text, json, { maxKeys: 5 }), async (summary, label, data) => {
-        const appended = await database.prisma.$transaction((tx) =>
+        const { id } = await database.prisma.$transaction((tx) =>
           appendLedgerEvent(tx, { action: "system/demo.seeded", actor: systemActor(label || "job"), subject: { type: "test", id: label }, summary, data: data as never }),
         );
+        const appended = (await appendedEvent(database.prisma, id))!;
         const [row] = await database.prisma.$queryRawUnsafe<LedgerRow[]>(`SELECT ${LEDGER_ROW_SELECT} FROM "LedgerEvent" WHERE seq = $1::bigint`, appended.seq.toString());
         expect(rowHash(normalizeRow(row!))).toBe(appended.hash);
       }),

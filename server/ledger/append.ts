@@ -1,10 +1,10 @@
 import { describeActor, type Actor } from "@/server/actor";
-import type { Tx } from "@/server/db";
+import type { DbOrTx, Tx } from "@/server/db";
 import type { LedgerAction, LedgerOutcome } from "@/server/ledger/actions";
 import { canonicalJson, sanitizeForLedger, type JsonValue } from "@/server/ledger/canonical";
 import { uuidv7 } from "@/server/uuid";
 
-/** The transaction-scoped advisory lock that serialises appends (the chain's total order); keycard_ledger_append takes it. */
+/** The transaction-scoped advisory lock that serialises chaining (the chain's total order); keycard_ledger_chain takes it. */
 export const LEDGER_LOCK_KEY = 4_242_001;
 
 export interface LedgerEventInput {
@@ -20,6 +20,11 @@ export interface LedgerEventInput {
   data?: { [key: string]: JsonValue | undefined };
 }
 
+/** An appended event: its id at once; its seq, hash and time once its transaction has committed. */
+export interface PendingLedgerEvent {
+  id: string;
+}
+
 export interface AppendedLedgerEvent {
   seq: bigint;
   id: string;
@@ -29,15 +34,20 @@ export interface AppendedLedgerEvent {
 
 /**
  * Appends one event to the hash chain, inside the caller's transaction: the event commits or rolls back
- * with the change it records. One round trip to keycard_ledger_append() (migration
- * 20261206153000_ledger_hash_in_database), which takes the transaction-scoped advisory lock that orders
- * the chain, reads the head after it, dates the event by the database clock (never before the head),
- * hashes the canonical encoding and inserts. The lock is held until commit, so sequence numbers follow
- * commit order and every event's prevHash is the hash of the one before it under any concurrency; doing
- * all of it in one call keeps the time the lock is held, and with it the chain's throughput, to one
- * statement and the commit.
+ * with the change it records. The event waits in "LedgerPending" until the transaction commits; then a
+ * deferred trigger (keycard_ledger_chain, migration 20261206214314_ledger_chained_at_commit) takes the
+ * advisory lock that orders the chain, reads the head, dates the event by the database clock (never before
+ * the head), hashes its canonical encoding and moves it into "LedgerEvent". The lock is held until the
+ * commit is durable, so seq follows commit order and every prevHash is the hash of the one before it under
+ * any concurrency — and it is held for the chaining and the commit only, not for whatever the transaction
+ * does between its first event and its end (docs/ledger.md, "Appending").
+ *
+ * `chainNow` chains at once and returns the event's place in the chain, holding the lock to the end of the
+ * transaction: for a checkpoint, which signs the head it follows and must know its own seq.
  */
-export async function appendLedgerEvent(tx: Tx, input: LedgerEventInput): Promise<AppendedLedgerEvent> {
+export async function appendLedgerEvent(tx: Tx, input: LedgerEventInput): Promise<PendingLedgerEvent>;
+export async function appendLedgerEvent(tx: Tx, input: LedgerEventInput, options: { chainNow: true }): Promise<AppendedLedgerEvent>;
+export async function appendLedgerEvent(tx: Tx, input: LedgerEventInput, options?: { chainNow: true }): Promise<PendingLedgerEvent | AppendedLedgerEvent> {
   // A transaction client lacks $connect (Prisma denies it inside interactive transactions); the full client has it.
   if (typeof (tx as { $connect?: unknown }).$connect === "function") {
     throw new Error("appendLedgerEvent must be called inside the transaction of the change it records");
@@ -56,10 +66,21 @@ export async function appendLedgerEvent(tx: Tx, input: LedgerEventInput): Promis
     summary: input.summary,
     data: (input.data ?? {}) as JsonValue,
   });
-  const [row] = await tx.$queryRaw<{ out_seq: bigint; out_hash: string; out_occurred_at: string }[]>`
-    SELECT out_seq, out_hash, out_occurred_at FROM keycard_ledger_append(
-      ${e.id}::uuid, ${e.action}, ${e.outcome}, ${e.actorType}, ${e.actorId}, ${e.actorLabel}, ${e.subjectType},
+  if (options?.chainNow) await tx.$executeRaw`SET CONSTRAINTS "LedgerPending_chain" IMMEDIATE`;
+  await tx.$executeRaw`
+    INSERT INTO "LedgerPending" ("id", "action", "outcome", "actorType", "actorId", "actorLabel", "subjectType", "subjectId",
+      "resourceId", "requestId", "grantId", "summary", "data")
+    VALUES (${e.id}::uuid, ${e.action}, ${e.outcome}, ${e.actorType}, ${e.actorId}, ${e.actorLabel}, ${e.subjectType},
       ${e.subjectId}, ${e.resourceId}::uuid, ${e.requestId}::uuid, ${e.grantId}::uuid, ${e.summary}, ${canonicalJson(e.data)})`;
-  if (!row) throw new Error("keycard_ledger_append returned nothing");
-  return { seq: BigInt(row.out_seq), id: e.id, hash: row.out_hash, occurredAt: new Date(row.out_occurred_at) };
+  if (!options?.chainNow) return { id: e.id };
+  const chained = await appendedEvent(tx, e.id);
+  if (!chained) throw new Error("the event was not chained at its append");
+  return chained;
+}
+
+/** An event's place in the chain, once its transaction has committed (or at once after `chainNow`). */
+export async function appendedEvent(db: DbOrTx, id: string): Promise<AppendedLedgerEvent | null> {
+  const [row] = await db.$queryRaw<{ seq: bigint; hash: string; occurredAt: Date }[]>`
+    SELECT seq, hash, "occurredAt" FROM "LedgerEvent" WHERE id = ${id}::uuid`;
+  return row ? { seq: BigInt(row.seq), id, hash: row.hash, occurredAt: row.occurredAt } : null;
 }

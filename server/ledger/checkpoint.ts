@@ -60,7 +60,7 @@ export async function signCheckpoint(
       subject: { type: "ledger", id: statement.headSeq },
       summary: `Checkpoint signed over events #1–#${statement.headSeq} (key ${key.keyId})${options.reason ? ` — ${options.reason}` : ""}`,
       data: { ...data, statement: { ...statement }, ...(options.verification ? { verification: { ...options.verification } } : {}) },
-    });
+    }, { chainNow: true });
     return { seq: appended.seq, occurredAt: appended.occurredAt, ...data, ...(options.verification ? { verification: options.verification } : {}) };
   });
 }
