@@ -8,9 +8,10 @@ import { ledgerActions } from "@/server/ledger/actions";
  * CSV exports produced by PostgreSQL itself (`COPY (…) TO STDOUT (FORMAT csv)`), on a PostgreSQL
  * database: the server writes the rows in C and the export worker (copy-worker.mjs) only hashes and
  * forwards the bytes, several times the speed of building each line in JavaScript, in constant memory
- * (backpressure pauses the worker's pipe, then its socket, then the COPY). Same columns, cells and neutralisation as the JavaScript writer (formats.ts `csvRow`, which
- * the embedded database uses); PostgreSQL quotes a cell exactly when it holds a comma, quote or line
- * break, and writes an empty string as `""` to tell it from null.
+ * (backpressure pauses the worker's pipe, then its socket, then the COPY). Same columns, cells and
+ * neutralisation as the JavaScript writer (formats.ts `csvRow`, which the embedded database uses);
+ * PostgreSQL quotes a cell exactly when it holds a comma, quote or line break, and writes an empty string
+ * as `""` to tell it from null.
  *
  * COPY takes no bind parameters, so the search's parameters are written into the statement as literals
  * quoted by the driver's own escapeLiteral; nothing else in it comes from the user.
@@ -85,21 +86,28 @@ export interface FileCopy {
 const WORKER = path.join(process.cwd(), "server/ledger/export/copy-worker.mjs");
 
 /**
+ * What the worker inherits: the search path for node, and what the pg driver and TLS read from the
+ * environment (PGPASSWORD, PGSSLMODE, … and extra CA certificates), as the portal's own pool does.
+ */
+function workerEnv(): NodeJS.ProcessEnv {
+  const kept = Object.entries(process.env).filter(([name]) => name === "PATH" || name === "NODE_EXTRA_CA_CERTS" || name.startsWith("PG"));
+  return { ...Object.fromEntries(kept), NODE_ENV: process.env.NODE_ENV ?? "production" };
+}
+
+/**
  * Runs `statement` in the export worker (copy-worker.mjs, a process of its own: the streaming and hashing
  * stay off the portal's event loop and out of its memory). Only what the worker needs is passed, on stdin.
  */
 export function copyFileInWorker(pool: Pool, statement: string, header: string): FileCopy {
   const url = pool.options.connectionString;
   if (!url) throw new Error("the export worker needs the database's connection string");
-  const child = spawn(process.execPath, ["--max-old-space-size=64", WORKER], {
-    stdio: ["pipe", "pipe", "pipe", "pipe"],
-    env: { PATH: process.env.PATH ?? "", NODE_ENV: process.env.NODE_ENV ?? "production" },
-  });
+  const child = spawn(process.execPath, ["--max-old-space-size=64", WORKER], { stdio: ["pipe", "pipe", "pipe", "pipe"], env: workerEnv() });
   child.stdin.end(JSON.stringify({ url, statement, header }));
   let report = "";
   let errors = "";
   (child.stdio[3] as Readable).on("data", (chunk: Buffer) => (report += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString("utf8")));
+  // One line on failure; bounded all the same.
+  child.stderr.on("data", (chunk: Buffer) => (errors = (errors + chunk.toString("utf8")).slice(0, 2_000)));
   let cancelled = false;
   const done = new Promise<CopiedFile>((resolve, reject) => {
     child.on("error", reject);
@@ -115,6 +123,8 @@ export function copyFileInWorker(pool: Pool, statement: string, header: string):
     done,
     cancel() {
       cancelled = true;
+      // Unread output would hold the pipe open, and 'close' (all stdio ended) would never come.
+      child.stdout.destroy();
       child.kill("SIGTERM");
     },
   };
