@@ -20,9 +20,10 @@ import { LEDGER_ROW_SELECT, normalizeRow } from "@/server/ledger/rows";
 import { ledgerSigningKey } from "@/server/ledger/signing";
 
 /**
- * Streamed exports of any ledger search: CSV, JSON Lines or OCSF. The file is produced batch by batch
- * (keyset on seq, a few thousand rows at a time) as the client reads it, so memory stays flat at any
- * size; its SHA-256 is computed on the way. When the last byte has been produced, the manifest is
+ * Streamed exports of any ledger search: CSV, JSON Lines or OCSF. The file is produced as the client reads
+ * it, so memory stays flat at any size: batch by batch here (keyset on seq, a few thousand rows at a
+ * time), or, for CSV on PostgreSQL, by the export worker process (csv-copy.ts); its SHA-256 is computed on
+ * the way. When the last byte has been produced, the manifest is
  * signed and recorded as a `ledger/export.created` event, from which it can be downloaded.
  */
 
