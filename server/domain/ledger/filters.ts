@@ -141,13 +141,16 @@ export async function buildLedgerWhere(db: DbOrTx, filters: LedgerFilters, param
 }
 
 /**
- * The tsquery for free text: the lexemes PostgreSQL itself finds in it (the same parser that built the
- * search column), each quoted as a literal and ANDed; words of three letters or more also match as
- * prefixes ("approv" finds "approved"). Empty when the text holds no word at all.
+ * The tsquery for free text: the lexemes PostgreSQL itself finds in it (the same parser and the same
+ * ticket-reference rule that built the search column), each quoted as a literal and ANDed; words of three
+ * letters or more also match as prefixes ("approv" finds "approved", "CHG-30" finds CHG-3012). A ticket
+ * reference is one term, not its word and its number (migration 20261207010000). Empty when the text
+ * holds no word at all.
  */
 async function searchTerms(db: DbOrTx, text: string): Promise<SearchTerm[]> {
   const terms = await db.$queryRawUnsafe<SearchTerm[]>(
-    `SELECT lexeme, length(lexeme) > ${SHORT_TERM} AS prefix FROM unnest(to_tsvector('simple'::regconfig, $1))`,
+    `SELECT lexeme, length(lexeme) > ${SHORT_TERM} AS prefix
+       FROM unnest(to_tsvector('simple'::regconfig, keycard_without_ticket_refs($1)) || array_to_tsvector(keycard_ticket_refs($1)))`,
     text,
   );
   if (terms.length > MAX_WORDS) {

@@ -138,6 +138,28 @@ describe("ledger search", () => {
     }
   });
 
+  it("finds ticket references as one word: a prefix of the number, never another ticket's number", async () => {
+    const summaries = ["Deploy the fix from CHG-3012", "SEC-3055 follow-up, see CHG-100", "Rollback CHG-30 (the old one)"];
+    await database.prisma.$transaction(async (tx) => {
+      for (const summary of summaries) {
+        await appendLedgerEvent(tx, { action: "access/request.created", actor: requester, subject: { type: "request" }, summary, data: { ticket: summary.match(/[A-Z]+-\d+/)![0], note: "line\nINC-777" } });
+      }
+    });
+    const { indexLedgerLexemes } = await import("@/server/ledger/lexemes");
+    const search = async (q: string) => (await allPages({ q })).map((e) => e.summary).filter((s) => summaries.includes(s) || s.includes("INC-777"));
+    // Before and after the lexeme dictionary has read the events: the same results.
+    for (const round of ["prefix", "dictionary"]) {
+      expect(await search("CHG-30"), round).toEqual([summaries[2], summaries[0]]);
+      expect(await search("chg-3012"), round).toEqual([summaries[0]]);
+      expect(await search("CHG-301 deploy"), round).toEqual([summaries[0]]);
+      expect(await search("SEC-30"), round).toEqual([summaries[1]]);
+      // The word alone still finds every ticket of its kind; the JSON escape before INC-777 is not a letter.
+      expect(await search("chg"), round).toEqual([...summaries].reverse());
+      expect(await search("INC-777"), round).toHaveLength(3);
+      await indexLedgerLexemes(database.prisma, { batch: 500 });
+    }
+  });
+
   it("finds the same words whether the match is among the nearest events, read on in page order or only far back", async () => {
     const { setWordSearchPhasesForTests } = await import("@/server/domain/ledger/queries");
     const expected = await allPages({ q: "Investig", limit: 7 });
