@@ -6,8 +6,8 @@ import { errorToResponse } from "@/server/api/errors";
 import { can, tokenScopes, type TokenScope } from "@/server/auth/permissions";
 import { db } from "@/server/db";
 import type { PersonCtx } from "@/server/domain/context";
-import { authenticateApiToken } from "@/server/domain/tokens/authenticate";
-import { consumeRateLimit, type RateLimit } from "@/server/domain/tokens/rate-limit";
+import { authenticateApiToken, type AuthenticatedCall } from "@/server/domain/tokens/authenticate";
+import { judgeRateLimit, type RateLimit } from "@/server/domain/tokens/rate-limit";
 import { DomainError, isDomainError } from "@/server/errors";
 
 /**
@@ -112,16 +112,13 @@ function setRateLimitHeaders(headers: Headers, rate: RateLimit, remaining: numbe
   headers.set("RateLimit-Policy", `${rate.limit};w=${rate.windowSeconds}`);
 }
 
-async function rateLimit(actor: IdentityActor, headers: Headers): Promise<void> {
-  const rate = apiRateLimit();
+/** Judges the call the token's authentication counted, and says so in the RateLimit-* headers either way. */
+function rateLimit(call: AuthenticatedCall, rate: RateLimit, headers: Headers): void {
   try {
-    const { remaining, resetSeconds } = await consumeRateLimit(db(), `api-token:${actor.tokenId ?? actor.id}`, rate);
+    const { remaining, resetSeconds } = judgeRateLimit(call.callsInWindow, rate, call.resetSeconds);
     setRateLimitHeaders(headers, rate, remaining, resetSeconds);
   } catch (error) {
-    if (isDomainError(error) && error.code === "RATE_LIMITED") {
-      const retryAfter = typeof error.details?.retryAfterSeconds === "number" ? error.details.retryAfterSeconds : rate.windowSeconds;
-      setRateLimitHeaders(headers, rate, 0, retryAfter);
-    }
+    setRateLimitHeaders(headers, rate, 0, call.resetSeconds);
     throw error;
   }
 }
@@ -142,8 +139,10 @@ export function defineEndpoint<P extends z.ZodType, Q extends z.ZodType, B exten
     const headers = new Headers({ "Cache-Control": "no-store" });
     try {
       const database = db();
-      const actor = await authenticateApiToken(database, request.headers.get("authorization"), clientIp(request));
-      await rateLimit(actor, headers);
+      const rate = apiRateLimit();
+      const call = await authenticateApiToken(database, request.headers.get("authorization"), clientIp(request), rate);
+      rateLimit(call, rate, headers);
+      const { actor } = call;
       assertScope(actor, spec.scopes);
 
       const params = spec.params.safeParse((await context?.params) ?? {});

@@ -4,7 +4,7 @@ import { hashToken } from "@/server/crypto";
 import { setIdentityStatus } from "@/server/domain/identities/mutations";
 import { authenticateApiToken } from "@/server/domain/tokens/authenticate";
 import { createApiToken, revokeApiToken } from "@/server/domain/tokens/mutations";
-import { consumeRateLimit } from "@/server/domain/tokens/rate-limit";
+import { API_RATE_LIMIT, consumeRateLimit } from "@/server/domain/tokens/rate-limit";
 import { createTestDatabase, type TestDatabase } from "@/server/test/database";
 import { createPerson } from "@/server/test/fixtures";
 
@@ -32,7 +32,9 @@ describe("API tokens", () => {
     const row = await db.apiToken.findUniqueOrThrow({ where: { id: token.id } });
     expect(JSON.stringify(row)).not.toContain(token.secret);
     expect(row.tokenHash).toBe(hashToken(token.secret));
-    const actor = await authenticateApiToken(db, `Bearer ${token.secret}`, "127.0.0.1");
+    const { actor, callsInWindow } = await authenticateApiToken(db, `Bearer ${token.secret}`, "127.0.0.1", API_RATE_LIMIT);
+    expect(callsInWindow).toBe(1);
+    expect((await authenticateApiToken(db, `Bearer ${token.secret}`, "127.0.0.1", API_RATE_LIMIT)).callsInWindow).toBe(2);
     expect(actor).toMatchObject({ id: machine.id, kind: "MACHINE", tokenScopes: ["requests:write"] });
     expect(can(actor, "access:request")).toBe(true);
     expect(can(actor, "requests:decide")).toBe(false);
@@ -47,22 +49,24 @@ describe("API tokens", () => {
     ["a malformed token", "Bearer nope", "not valid"],
     ["an unknown token", `Bearer kc_${"A".repeat(43)}`, "not valid"],
   ])("refuse %s", async (_name, header, message) => {
-    await expect(authenticateApiToken(database.prisma, header, null)).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringContaining(message) });
+    await expect(authenticateApiToken(database.prisma, header, null, API_RATE_LIMIT)).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringContaining(message) });
   });
 
   it("refuse a revoked token, an expired one, and one whose identity is disabled", async () => {
     const { db, admin, machine } = await setup();
     const revoked = await createApiToken({ identityId: machine.id, name: "revoked", scopes: ["requests:write"], expiresInDays: 7 }, { actor: admin, db });
     await revokeApiToken({ tokenId: revoked.id }, { actor: admin, db });
-    await expect(authenticateApiToken(db, `Bearer ${revoked.secret}`, null)).rejects.toThrow("revoked");
+    await expect(authenticateApiToken(db, `Bearer ${revoked.secret}`, null, API_RATE_LIMIT)).rejects.toThrow("revoked");
 
     const expired = await createApiToken({ identityId: machine.id, name: "expired", scopes: ["requests:write"], expiresInDays: 1 }, { actor: admin, db });
     await db.apiToken.update({ where: { id: expired.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    await expect(authenticateApiToken(db, `Bearer ${expired.secret}`, null)).rejects.toThrow("expired");
+    await expect(authenticateApiToken(db, `Bearer ${expired.secret}`, null, API_RATE_LIMIT)).rejects.toThrow("expired");
 
     const live = await createApiToken({ identityId: machine.id, name: "live", scopes: ["requests:write"], expiresInDays: 1 }, { actor: admin, db });
     await setIdentityStatus({ identityId: machine.id, status: "DISABLED", reason: "decommissioned" }, { actor: admin, db });
-    await expect(authenticateApiToken(db, `Bearer ${live.secret}`, null)).rejects.toThrow("disabled");
+    await expect(authenticateApiToken(db, `Bearer ${live.secret}`, null, API_RATE_LIMIT)).rejects.toThrow("disabled");
+    // A refused call is not counted against the token's window.
+    expect(await db.rateLimitWindow.count({ where: { key: { in: [revoked.id, expired.id, live.id].map((id) => `api-token:${id}`) } } })).toBe(0);
   });
 
   it("can only be created and revoked by admins", async () => {
