@@ -272,7 +272,11 @@ export class PostgresConnector implements Connector {
 
   private async requireRole(client: pg.PoolClient, role: string, what = "role"): Promise<void> {
     const found = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]);
-    if (found.rowCount === 0) throw new ConnectorError("NOT_FOUND", `${what} "${role}" does not exist at ${this.where}`, { field: what === "role" ? "privilege.role" : "subject.targetLogin" });
+    if (found.rowCount === 0) throw this.missingRole(role, what);
+  }
+
+  private missingRole(role: string, what = "role"): ConnectorError {
+    return new ConnectorError("NOT_FOUND", `${what} "${role}" does not exist at ${this.where}`, { field: what === "role" ? "privilege.role" : "subject.targetLogin" });
   }
 
   private async roleExists(client: pg.PoolClient, role: string): Promise<boolean> {
@@ -289,8 +293,13 @@ export class PostgresConnector implements Connector {
     const role = grant.privilege.role;
     const validUntil = literal(grant.endsAt.toISOString());
     const result = await this.inTransaction(grant.grantId, async (client) => {
-      await this.requireRole(client, role);
-      const exists = await this.roleExists(client, login);
+      // Both names in one round trip: the privilege role must exist, the login may (a retry or extension).
+      const { rows } = await client.query<{ role: boolean; login: boolean }>(
+        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS role, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2) AS login",
+        [role, login],
+      );
+      if (!rows[0]?.role) throw this.missingRole(role);
+      const exists = rows[0].login;
       const password = !exists || grant.rotateCredential ? generatePassword() : undefined;
       // The verifier, not the password, is what the statement carries (see scram.ts).
       const passwordClause = password ? ` PASSWORD ${literal(scramSha256Verifier(password))}` : "";
