@@ -7,6 +7,7 @@ import type { Ctx } from "@/server/domain/context";
 import { checkGrantTransition } from "@/server/domain/lifecycle/transitions";
 import type { GrantIdInput } from "@/server/domain/requests/schema";
 import { DomainError } from "@/server/errors";
+import type { Grant } from "@/server/generated/prisma/client";
 import type { RevocationReason } from "@/server/generated/prisma/enums";
 import { sendJobEvents } from "@/server/jobs/send";
 import { appendLedgerEvent } from "@/server/ledger";
@@ -16,12 +17,17 @@ function requirePerson(ctx: Ctx): IdentityActor {
   return ctx.actor;
 }
 
-async function lockGrant(tx: Tx, grantId: string) {
-  await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grantId}::uuid FOR UPDATE`;
-  const grant = await tx.grant.findUnique({
-    where: { id: grantId },
-    include: { identity: { select: { id: true, name: true } }, resource: { select: { name: true } }, accessLevel: { select: { name: true } } },
-  });
+type LockedGrant = Grant & { identity: { id: string; name: string }; resource: { name: string }; accessLevel: { name: string } };
+
+/** The grant, row-locked, with the names its ledger events need: one statement (it was five). */
+async function lockGrant(tx: Tx, grantId: string): Promise<LockedGrant> {
+  const [grant] = await tx.$queryRaw<LockedGrant[]>`
+    SELECT g.*, json_build_object('id', i.id, 'name', i.name) AS identity, json_build_object('name', r.name) AS resource,
+           json_build_object('name', a.name) AS "accessLevel"
+      FROM "Grant" g JOIN "Identity" i ON i.id = g."identityId" JOIN "Resource" r ON r.id = g."resourceId"
+      JOIN "AccessLevel" a ON a.id = g."accessLevelId"
+     WHERE g.id = ${grantId}::uuid
+       FOR UPDATE OF g`;
   if (!grant) throw new DomainError("NOT_FOUND", "No such grant.");
   return grant;
 }
@@ -47,8 +53,6 @@ export async function wakeRevoker(grantIds: readonly string[]): Promise<void> {
   if (grantIds.length === 0) return;
   await sendJobEvents(grantIds.map((grantId) => ({ name: "access/grant.revoke_requested", data: { grantId }, id: `grant-revoke-${grantId}` })));
 }
-
-type LockedGrant = Awaited<ReturnType<typeof lockGrant>>;
 
 /** The status change and its ledger events, inside the caller's transaction on a grant it has locked. */
 async function endLockedGrant(tx: Tx, grant: LockedGrant, actor: IdentityActor, reason: RevocationReason, note: string | null) {
