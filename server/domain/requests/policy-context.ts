@@ -2,7 +2,7 @@ import type { DbOrTx } from "@/server/db";
 import type { PolicyInput, RequestKind } from "@/server/domain/policies/engine";
 import { parseStoredRules } from "@/server/domain/policies/compile";
 import { DomainError } from "@/server/errors";
-import type { GroupKind, IdentityKind, IdentityStatus } from "@/server/generated/prisma/enums";
+import type { IdentityKind, IdentityStatus } from "@/server/generated/prisma/enums";
 
 /** The resource's own policy if it has one, else its tier's default; always the current version. */
 export async function currentPolicyFor(db: DbOrTx, resource: { id: string; tier: number }) {
@@ -33,7 +33,7 @@ export interface LoadPolicyInputArgs {
 }
 
 interface LoadedRow {
-  requester: { id: string; kind: IdentityKind; status: IdentityStatus; ownerId: string | null; name: string; groups: { id: string; slug: string; kind: GroupKind }[] } | null;
+  requester: { id: string; kind: IdentityKind; status: IdentityStatus; ownerId: string | null; name: string; groupSlugs: string[] } | null;
   resource: {
     id: string;
     slug: string;
@@ -70,8 +70,7 @@ export async function loadPolicyInput(db: DbOrTx, args: LoadPolicyInputArgs) {
          person AS (SELECT coalesce("ownerId", id) AS id FROM requester)
     SELECT
       (SELECT json_build_object('id', r.id, 'kind', r.kind, 'status', r.status, 'ownerId', r."ownerId", 'name', r.name,
-                'groups', coalesce((SELECT json_agg(json_build_object('id', g.id, 'slug', g.slug, 'kind', g.kind) ORDER BY g.slug)
-                                      FROM "GroupMembership" m JOIN "Group" g ON g.id = m."groupId" WHERE m."identityId" = r.id), '[]'::json))
+                'groupSlugs', ARRAY(SELECT g.slug FROM "GroupMembership" m JOIN "Group" g ON g.id = m."groupId" WHERE m."identityId" = r.id ORDER BY g.slug))
          FROM requester r) AS requester,
       (SELECT json_build_object('id', x.id, 'slug', x.slug, 'name', x.name, 'tier', x.tier, 'timeZone', x."timeZone", 'tags', x.tags,
                 'ownerId', x."ownerId", 'ownerGroupId', x."ownerGroupId", 'fallbackGroupId', x."fallbackGroupId",
@@ -118,7 +117,7 @@ export async function loadPolicyInput(db: DbOrTx, args: LoadPolicyInputArgs) {
     requester: {
       id: requester.id,
       kind: requester.kind,
-      groups: requester.groups.map((g) => g.slug),
+      groups: requester.groupSlugs,
       teamLeadIds: row.leadIds,
       onCall: row.onCallGroups.length > 0,
       onCallGroups: row.onCallGroups,
