@@ -14,8 +14,9 @@
  *  4. builds the portal (NEXT_DIST_DIR=.next-bench, never the default .next) and starts `next start` on a
  *     free port in 3160–3169 with the in-process job runner (provisioning reacts to each grant at once);
  *  5. drives the HTTP API with 50 concurrent machine clients (own identity and token each): submit a
- *     tier-3 read request (auto-approved), poll GET /grants/{id} until ACTIVE, take the one-time
- *     credential, release the grant — until 2,000 submits succeeded — while two approvers, signed in through
+ *     tier-3 read request (auto-approved), follow it with GET /grants/{id}?wait=10 (a long poll) until
+ *     ACTIVE, take the one-time credential, release the grant — until 2,000 submits succeeded — while two
+ *     approvers, signed in through
  *     Auth.js demo credentials, keep reloading the first page of their inbox (tRPC `requests.inbox` over
  *     HTTP, the query the /inbox page runs);
  *  6. stops the server, drops the login roles it created in the cluster and the scratch target database,
@@ -29,7 +30,8 @@
  * signed-in approver (not in-process), taken while the machines run.
  *
  * Knobs (env): DATABASE_URL, BENCH_REQUESTS (2000), BENCH_CLIENTS (50), BENCH_PENDING (10000),
- * BENCH_POLL_MS (25: the clients' first grant poll, then ×1.5 up to 250 ms), BENCH_THINK_MS (0: each
+ * BENCH_WAIT_S (10: the long poll's wait; 0 = short polls instead), BENCH_POLL_MS (25: with short polls,
+ * the first one, then ×1.5 up to 250 ms), BENCH_THINK_MS (0: each
  * client starts its next cycle at once, a closed loop that saturates the server; a pause models pipelines
  * that run now and then), BENCH_SKIP_BUILD=1 (reuse .next-bench), BENCH_SERVER_NODE_ARGS (node flags for
  * the portal, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). The portal's log is kept in bench/.cache/.
@@ -59,6 +61,7 @@ const config = {
   requests: Number(process.env.BENCH_REQUESTS || 2000),
   clients: Number(process.env.BENCH_CLIENTS || 50),
   pending: Number(process.env.BENCH_PENDING || 10_000),
+  waitSeconds: Number(process.env.BENCH_WAIT_S ?? 10),
   pollMs: Number(process.env.BENCH_POLL_MS || 25),
   maxPollMs: 250,
   thinkMs: Number(process.env.BENCH_THINK_MS || 0),
@@ -532,14 +535,16 @@ async function drive(baseUrl: string, tokens: string[], resources: { resourceId:
           continue;
         }
         result.submittedAt.set(String(created.json.id), wallStart);
-        // Follow the grant to ACTIVE (real provisioning in PostgreSQL), as a pipeline would: polling soon,
-        // then less often (a tight loop of 50 clients would mostly measure its own polling).
+        // Follow the grant to ACTIVE (real provisioning in PostgreSQL), as a pipeline would: a long poll
+        // (GET /grants/{id}?wait=), or with BENCH_WAIT_S=0 short polls, soon and then less often.
         let status = "";
         let delay = config.pollMs;
         while (performance.now() - t0 < 30_000) {
-          await sleep(delay);
-          delay = Math.min(config.maxPollMs, Math.round(delay * 1.5));
-          const grant = await api(baseUrl, token, "GET", `/grants/${grantId}`);
+          if (!config.waitSeconds) {
+            await sleep(delay);
+            delay = Math.min(config.maxPollMs, Math.round(delay * 1.5));
+          }
+          const grant = await api(baseUrl, token, "GET", `/grants/${grantId}${config.waitSeconds ? `?wait=${config.waitSeconds}` : ""}`);
           status = String(grant.json.status);
           if (status !== "SCHEDULED" && status !== "PROVISIONING") break;
         }
@@ -692,11 +697,11 @@ async function main(): Promise<void> {
     const autoGrantMs = activations.map((g) => g.activatedAt!.getTime() - load.submittedAt.get(g.requestId)!);
     const inServerMs = activations.map((g) => g.activatedAt!.getTime() - g.request.createdAt.getTime());
 
-    log(`load: ${load.submitted} requests by ${config.clients} clients in ${round(load.wallMs / 1000)} s (${round((load.submitted * 1000) / load.wallMs)} requests/s; each client: submit → poll → take credential → release${config.thinkMs ? ` → pause ${config.thinkMs} ms` : ", back to back"})`);
+    log(`load: ${load.submitted} requests by ${config.clients} clients in ${round(load.wallMs / 1000)} s (${round((load.submitted * 1000) / load.wallMs)} requests/s; each client: submit → ${config.waitSeconds ? "long poll" : "polls"} → take credential → release${config.thinkMs ? ` → pause ${config.thinkMs} ms` : ", back to back"})`);
     log(`submit (POST /requests, client-observed):          ${describe(load.submitMs)}`);
     log(`auto_grant (client sends → grant ACTIVE in the DB): ${describe(autoGrantMs)}`);
     log(`  of which in the server (request row → ACTIVE):   ${describe(inServerMs)}`);
-    log(`  as the client saw it (first poll showing ACTIVE): ${describe(load.observedMs)}  [polls at ${config.pollMs} ms, ×1.5, ≤ ${config.maxPollMs} ms]`);
+    log(`  as the client saw it (first poll showing ACTIVE): ${describe(load.observedMs)}  [${config.waitSeconds ? `GET /grants/{id}?wait=${config.waitSeconds}` : `polls at ${config.pollMs} ms, ×1.5, ≤ ${config.maxPollMs} ms`}]`);
     log(`policy evaluation (in-process evaluatePolicy):     ${describe(policyTimes, 3)}`);
     log(`inbox first page (tRPC requests.inbox over HTTP, signed in as ${config.inboxApprovers.join(", ")}, during the load): ${describe(inboxMs)}`);
     if (load.errors.size) log(`errors: ${[...load.errors].map(([k, v]) => `${v}× ${k}`).join("; ")}`);

@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "@/prisma/seed";
 import { POST as createRoute } from "@/app/api/v1/requests/route";
+import { GET as grantRoute } from "@/app/api/v1/grants/[id]/route";
 import { POST as releaseRoute } from "@/app/api/v1/grants/[id]/release/route";
 import { ephemeralPrincipalName } from "@/server/connectors/identifiers";
 import { pgAdmin, realServers, uniqueSuffix } from "@/server/connectors/testing";
@@ -105,5 +106,38 @@ describe("a machine identity obtains access in one call", () => {
     const role = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [body.credential.username]);
     expect(role.rowCount).toBe(0);
     expect((await database.prisma.grant.findUniqueOrThrow({ where: { id: body.grantId } })).status).toBe("REVOKED");
+  });
+
+  it("follows a grant with one long poll: GET /grants/{id}?wait= answers when provisioning commits", async () => {
+    const call = (url: string, init: RequestInit = {}) => new Request(`http://keycard.test/api/v1${url}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
+    const created = await createRoute(call("/requests", { method: "POST", body: JSON.stringify({ ...ask, durationMinutes: 15, justification: "Nightly load, followed by a long poll" }) }));
+    const { grantId } = (await created.json()) as { grantId: string };
+    const get = (query: string) => grantRoute(call(`/grants/${grantId}${query}`), { params: Promise.resolve({ id: grantId }) });
+
+    // Not provisioned yet: without wait the answer is immediate and still SCHEDULED.
+    expect(((await (await get("")).json()) as { status: string }).status).toBe("SCHEDULED");
+    // Bad waits are refused before anything is read.
+    for (const [query, message] of [["?wait=11", "wait is at most 10 seconds."], ["?wait=-1", "wait cannot be negative."], ["?wait=soon", "wait must be a number of seconds."], ["?since=1", "since"]] as const) {
+      const refused = await get(query);
+      expect(refused.status, query).toBe(400);
+      expect(JSON.stringify(await refused.json()), query).toContain(message);
+    }
+
+    // The long poll is still open after 300 ms and answers once the provisioner commits.
+    let answered = false;
+    const waiting = get("?wait=10").then(async (response) => {
+      answered = true;
+      return { status: response.status, body: (await response.json()) as { status: string; credentialAvailable: boolean } };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+    expect(await provisionDueGrants(database.prisma, { grantIds: [grantId] })).toMatchObject([{ grantId, status: "activated" }]);
+    expect(await waiting).toMatchObject({ status: 200, body: { status: "ACTIVE", credentialAvailable: true } });
+
+    // Settled grants answer at once; the holder's release then removes the login.
+    expect(((await (await get("?wait=10")).json()) as { status: string }).status).toBe("ACTIVE");
+    await releaseRoute(call(`/grants/${grantId}/release`, { method: "POST" }), { params: Promise.resolve({ id: grantId }) });
+    await revokeDueGrants(database.prisma);
+    expect((await database.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).status).toBe("REVOKED");
   });
 });

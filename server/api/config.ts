@@ -4,8 +4,20 @@ import { API_RATE_LIMIT, type RateLimit } from "@/server/domain/tokens/rate-limi
 /** A request body larger than this is refused with 413 before it is parsed (the largest real one is ~4 KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** `?wait=` on POST /requests: at most this many seconds, so a call never holds a connection for long. */
+/** `?wait=` on POST /requests and GET /grants/{id}: at most this many seconds, so a call never holds a connection for long. */
 export const MAX_WAIT_SECONDS = 10;
+
+/** The `?wait=` query of the calls that can wait for a grant to settle (server/api/wait.ts). */
+export const ZWaitQuery = z
+  .object({
+    wait: z.coerce
+      .number({ error: "wait must be a number of seconds." })
+      .min(0, "wait cannot be negative.")
+      .max(MAX_WAIT_SECONDS, `wait is at most ${MAX_WAIT_SECONDS} seconds.`)
+      .optional()
+      .describe(`Seconds (0–${MAX_WAIT_SECONDS}) to wait for the grant to become active (or fail) before answering`),
+  })
+  .strict();
 
 /**
  * `KEYCARD_API_RATE_LIMIT`: calls per token per window, as `LIMIT` (per 60 s) or `LIMIT/SECONDS`, e.g.

@@ -1,34 +1,42 @@
 import type { PersonCtx } from "@/server/domain/context";
+import { watchGrant } from "@/server/domain/grants/changes";
 import { revealCredential } from "@/server/domain/grants/mutations";
 import { getGrantStatus } from "@/server/domain/grants/queries";
 import { isDomainError } from "@/server/errors";
 import type { GrantStatus } from "@/server/generated/prisma/enums";
 
 /**
- * `?wait=N` on POST /requests: "a machine identity can obtain access that lasts minutes in one call when
- * its policy auto-approves". The grant is provisioned elsewhere (the in-process runner or Inngest react to
- * `access/grant.scheduled`), so this only watches the database until the grant settles or time runs out;
- * the database, not an event, is the source of truth, and a timeout is a normal answer (the grant is
- * then still SCHEDULED/PROVISIONING and the client polls GET /grants/{id}).
+ * `?wait=N` on POST /requests ("a machine identity can obtain access that lasts minutes in one call when
+ * its policy auto-approves") and on GET /grants/{id} (a long poll instead of many short ones). The grant is
+ * provisioned elsewhere (the in-process runner or Inngest react to `access/grant.scheduled`), so this only
+ * watches it until it settles or time runs out. The provisioner's in-process announcement wakes the wait at
+ * once; the database, re-read on every wake and every so often without one (a grant provisioned by another
+ * instance announces nothing here), is the source of truth. A timeout is a normal answer: the grant is
+ * then still SCHEDULED/PROVISIONING and the client asks again.
  */
 
 /** States after which waiting longer changes nothing for the caller. */
 const SETTLED: ReadonlySet<GrantStatus> = new Set(["ACTIVE", "FAILED", "REVOKING", "REVOKED"]);
-const FIRST_POLL_MS = 15;
-const MAX_POLL_MS = 200;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Database re-reads without an announcement: for grants provisioned by another instance. */
+const FIRST_POLL_MS = 100;
+const MAX_POLL_MS = 1000;
 
 export async function waitForGrant(grantId: string, ctx: PersonCtx, timeoutMs: number, signal?: AbortSignal) {
   const deadline = Date.now() + timeoutMs;
   let delay = FIRST_POLL_MS;
-  for (;;) {
-    const grant = await getGrantStatus(grantId, ctx);
-    const remaining = deadline - Date.now();
-    // A grant that starts after the deadline cannot become active while we wait.
-    if (SETTLED.has(grant.status) || remaining <= 0 || grant.startsAt.getTime() > deadline || signal?.aborted) return grant;
-    await sleep(Math.min(delay, remaining));
-    delay = Math.min(Math.round(delay * 1.5), MAX_POLL_MS);
+  // Listening starts before the first read, so a change that lands between the read and the wait counts.
+  const watch = watchGrant(grantId);
+  try {
+    for (;;) {
+      const grant = await getGrantStatus(grantId, ctx);
+      const remaining = deadline - Date.now();
+      // A grant that starts after the deadline cannot become active while we wait.
+      if (SETTLED.has(grant.status) || remaining <= 0 || grant.startsAt.getTime() > deadline || signal?.aborted) return grant;
+      await watch.next(Math.min(delay, remaining), signal);
+      delay = Math.min(Math.round(delay * 1.5), MAX_POLL_MS);
+    }
+  } finally {
+    watch.close();
   }
 }
 

@@ -1,8 +1,10 @@
+import { MAX_WAIT_SECONDS, ZWaitQuery } from "@/server/api/config";
 import { defineEndpoint, idParam, noParams, noQuery } from "@/server/api/handler";
 import { presentCredential, presentGrant, presentGrantSummary, ZCredentialResult, ZGrantList, ZGrantView, ZReleaseResult } from "@/server/api/views";
 import { listMyAccess } from "@/server/domain/access/queries";
 import { releaseGrant, revealCredential } from "@/server/domain/grants/mutations";
 import { getGrantStatus } from "@/server/domain/grants/queries";
+import { waitForGrant } from "@/server/api/wait";
 
 const NOT_FOUND = "No such grant.";
 
@@ -33,15 +35,19 @@ export const getGrant = defineEndpoint({
   path: "/grants/{id}",
   tag: "Grants",
   summary: "Read one of my grants",
-  description: "Poll this to follow a grant from SCHEDULED through PROVISIONING to ACTIVE. Another identity's grant is a 404.",
+  description: [
+    "Follows a grant from SCHEDULED through PROVISIONING to ACTIVE. Another identity's grant is a 404.",
+    `With \`?wait=N\` this is a long poll: the answer comes as soon as the grant is no longer being set up (ACTIVE, FAILED, REVOKING or REVOKED), when it is scheduled to start after N seconds, or after N seconds (at most ${MAX_WAIT_SECONDS}) with its current status — one call instead of many short polls.`,
+  ].join("\n\n"),
   scopes: readScopes,
   params: idParam,
   notFoundMessage: NOT_FOUND,
-  query: noQuery,
+  query: ZWaitQuery,
   responses: { 200: { description: "The grant", schema: ZGrantView } },
   errors: [400, 403, 404],
-  async handle({ ctx, params }) {
-    return { status: 200, body: presentGrant(await getGrantStatus(params.id, ctx)) };
+  async handle({ ctx, params, query, request }) {
+    const grant = query.wait ? await waitForGrant(params.id, ctx, query.wait * 1000, request.signal) : await getGrantStatus(params.id, ctx);
+    return { status: 200, body: presentGrant(grant) };
   },
 });
 

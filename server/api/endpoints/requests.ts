@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_WAIT_SECONDS } from "@/server/api/config";
+import { MAX_WAIT_SECONDS, ZWaitQuery } from "@/server/api/config";
 import { defineEndpoint, idParam, noParams, noQuery } from "@/server/api/handler";
 import { assertSameRequest, findReplay, IDEMPOTENCY_HEADER, idempotencyKeyOf } from "@/server/api/idempotency";
 import { presentCreated, presentRequest, ZCancelResult, ZDecisionResult, ZRequestCreated, ZRequestView } from "@/server/api/views";
@@ -10,17 +10,6 @@ import { getRequestDetail } from "@/server/domain/requests/queries";
 import { ZCreateRequestInput, ZDecideRequestInput, ZRequestFields, type CreateRequestInput } from "@/server/domain/requests/schema";
 
 const NOT_FOUND = "No such request.";
-
-const ZCreateQuery = z
-  .object({
-    wait: z.coerce
-      .number({ error: "wait must be a number of seconds." })
-      .min(0, "wait cannot be negative.")
-      .max(MAX_WAIT_SECONDS, `wait is at most ${MAX_WAIT_SECONDS} seconds.`)
-      .optional()
-      .describe(`Seconds (0–${MAX_WAIT_SECONDS}) to wait for an auto-approved grant to become active before answering`),
-  })
-  .strict();
 
 /**
  * Creates the request, or returns the one this idempotency key already created (the domain resolves
@@ -51,7 +40,7 @@ export const createAccessRequest = defineEndpoint({
   ].join("\n\n"),
   scopes: ["requests:write"],
   params: noParams,
-  query: ZCreateQuery,
+  query: ZWaitQuery,
   body: { schema: ZRequestFields, description: "What is requested. Status, approvers and expiry are Keycard's to decide: any other field is refused." },
   requestHeaders: [
     { name: IDEMPOTENCY_HEADER, description: "Client-chosen key that makes this call safe to retry", schema: ZCreateRequestInput.shape.clientRequestId.unwrap() },

@@ -5,6 +5,7 @@ import { encryptSecret } from "@/server/crypto";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
 import { connectorRows, grantSpecFor, grantSpecSelect, withConnector, type ConnectorRowLike } from "@/server/domain/connectors/instance";
+import { announceGrantChange } from "@/server/domain/grants/changes";
 import { claimDueProvisions } from "@/server/domain/grants/claims";
 import { notifyGrant } from "@/server/domain/grants/notify";
 import { recordDrift } from "@/server/domain/grants/reconcile";
@@ -30,8 +31,15 @@ export async function provisionDueGrants(db: Db, options: { limit?: number; gran
   if (!ids.length) return [];
   const grants = await db.grant.findMany({ where: { id: { in: ids } }, select: grantSpecSelect });
   const rows = await connectorRows(db, grants.map((g) => g.resource.connectorId));
-  // Side by side; each target's concurrency is bounded by its connector.
-  return Promise.all(grants.map((grant) => provisionClaimedGrant(db, grant, rows.get(grant.resource.connectorId ?? ""))));
+  // Side by side; each target's concurrency is bounded by its connector. Each outcome is announced as it
+  // commits, so a caller waiting for that grant (the API's ?wait=) answers without polling for it.
+  return Promise.all(
+    grants.map(async (grant) => {
+      const result = await provisionClaimedGrant(db, grant, rows.get(grant.resource.connectorId ?? ""));
+      announceGrantChange(grant.id);
+      return result;
+    }),
+  );
 }
 
 /**
