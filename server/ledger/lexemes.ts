@@ -51,29 +51,39 @@ export async function indexLedgerLexemes(db: Db, options: { batch?: number; maxB
 }
 
 /**
- * The tsquery for `terms` with every prefix replaced by the exact words it stands for, or null when
- * that would not be exact: the dictionary has not read every event the query will look at (`beyond`:
- * the highest seq it will see), or a prefix stands for too many words.
+ * The tsquery for `terms` with each prefix replaced by the exact words it stands for, or null when the
+ * dictionary has not read every event the query will look at (`beyond`: the highest seq it will see),
+ * so that no expansion can be trusted. A prefix that stands for more than MAX_EXPANSIONS words stays a
+ * prefix on its own, and the others are still expanded: GIN intersects exact words by skipping through
+ * the longer posting lists, but must materialise a prefix whole, so one common word left a prefix costs
+ * as much as all of them (at 10M events, "CHG-30 Billing database" took 1.4 s with all three as
+ * prefixes and 30 ms with only the ticket prefix left; docs/ledger.md, "Search").
  */
 export async function exactTermsQuery(db: DbOrTx, terms: readonly SearchTerm[], beyond: bigint): Promise<string | null> {
   const [progress] = await db.$queryRaw<{ through: bigint }[]>`SELECT "throughSeq" AS through FROM "LedgerLexemeProgress" WHERE id = 1`;
   if (!progress || progress.through < beyond) return null;
-  const parts: string[] = [];
-  for (const term of terms) {
-    if (!term.prefix) {
-      parts.push(quoteLexeme(term.lexeme));
-      continue;
-    }
-    const words = await db.$queryRaw<{ lexeme: string }[]>`
-      SELECT lexeme FROM "LedgerLexeme"
-       WHERE lexeme >= ${term.lexeme} AND lexeme < ${term.lexeme} || chr(1114111) AND starts_with(lexeme, ${term.lexeme})
-       ORDER BY lexeme LIMIT ${MAX_EXPANSIONS + 1}`;
-    if (words.length > MAX_EXPANSIONS) return null;
-    // The lexeme itself stays in: with no word for the prefix, the query is exact and matches nothing.
-    const all = new Set([term.lexeme, ...words.map((w) => w.lexeme)]);
-    parts.push(`(${[...all].map(quoteLexeme).join(" | ")})`);
-  }
-  return parts.join(" & ");
+  const prefixes = [...new Set(terms.filter((term) => term.prefix).map((term) => term.lexeme))];
+  // Every prefix's words in one round trip, at most one more than an expansion may have.
+  const rows = prefixes.length
+    ? await db.$queryRaw<{ prefix: string; lexeme: string }[]>`
+        SELECT p.prefix, w.lexeme
+          FROM unnest(${prefixes}::text[]) AS p(prefix)
+          CROSS JOIN LATERAL (
+            SELECT lexeme FROM "LedgerLexeme"
+             WHERE lexeme >= p.prefix AND lexeme < p.prefix || chr(1114111) AND starts_with(lexeme, p.prefix)
+             ORDER BY lexeme LIMIT ${MAX_EXPANSIONS + 1}) AS w`
+    : [];
+  const wordsOf = new Map<string, string[]>();
+  for (const row of rows) wordsOf.set(row.prefix, [...(wordsOf.get(row.prefix) ?? []), row.lexeme]);
+  return terms
+    .map((term) => {
+      const words = wordsOf.get(term.lexeme) ?? [];
+      if (!term.prefix) return quoteLexeme(term.lexeme);
+      if (words.length > MAX_EXPANSIONS) return `${quoteLexeme(term.lexeme)}:*`;
+      // The lexeme itself stays in: with no word for the prefix, the query is exact and matches nothing.
+      return `(${[...new Set([term.lexeme, ...words])].map(quoteLexeme).join(" | ")})`;
+    })
+    .join(" & ");
 }
 
 /** A lexeme as a tsquery literal: quoted, with quotes doubled and backslashes escaped. */

@@ -163,9 +163,18 @@ describe("ledger search", () => {
   it("finds the same words whether the match is among the nearest events, read on in page order or only far back", async () => {
     const { setWordSearchPhasesForTests } = await import("@/server/domain/ledger/queries");
     const expected = await allPages({ q: "Investig", limit: 7 });
-    // The near window alone; then the index beyond it; then a walk on in page order, whole or partial,
-    // with the index after it.
-    const phases = [{ window: 5 }, { window: 40 }, { window: 333 }, { window: 5, walkAbove: -1 }, { window: 5, walkAbove: -1, walkSpan: 3 }, { window: 40, walkAbove: -1, walkSpan: 97 }];
+    // The near window alone; then the index beyond it; then a walk on in page order (at the window's
+    // density, or for the planner's estimate), whole or partial, with the index after it.
+    const phases = [
+      { window: 5 },
+      { window: 40 },
+      { window: 333 },
+      { window: 40, densitySample: 1 },
+      { window: 120, densitySample: 1 },
+      { window: 5, walkAbove: -1 },
+      { window: 5, walkAbove: -1, walkSpan: 3 },
+      { window: 40, walkAbove: -1, walkSpan: 97 },
+    ];
     for (const phase of phases) {
       setWordSearchPhasesForTests(phase);
       try {
@@ -205,6 +214,26 @@ describe("ledger search", () => {
     } finally {
       setWordSearchPhasesForTests();
     }
+  });
+
+  it("expands each prefix on its own: one that stands for too many words stays a prefix, the rest become exact words", async () => {
+    const { exactTermsQuery, indexLedgerLexemes } = await import("@/server/ledger/lexemes");
+    await indexLedgerLexemes(database.prisma, { batch: 1000 });
+    const [head] = await database.prisma.$queryRaw<{ seq: bigint }[]>`SELECT max(seq) AS seq FROM "LedgerEvent"`;
+    // Dictionary words that no event holds: 65 behind one prefix (one more than an expansion may have), two behind another.
+    await database.prisma.$executeRaw`INSERT INTO "LedgerLexeme" (lexeme) SELECT 'qqmany' || g FROM generate_series(1, 65) AS g ON CONFLICT DO NOTHING`;
+    await database.prisma.$executeRaw`INSERT INTO "LedgerLexeme" (lexeme) VALUES ('qqfew1'), ('qqfew2') ON CONFLICT DO NOTHING`;
+    const terms = [
+      { lexeme: "qqmany", prefix: true },
+      { lexeme: "qqfew", prefix: true },
+      { lexeme: "rita", prefix: false },
+      { lexeme: "qqfew", prefix: true },
+    ];
+    expect(await exactTermsQuery(database.prisma, terms, head!.seq)).toBe("'qqmany':* & ('qqfew' | 'qqfew1' | 'qqfew2') & 'rita' & ('qqfew' | 'qqfew1' | 'qqfew2')");
+    // Events the dictionary has not read: no expansion can be trusted.
+    expect(await exactTermsQuery(database.prisma, terms, head!.seq + 1n)).toBeNull();
+    // Such a query, as the search runs it, finds nothing and fails nothing.
+    expect((await searchLedger({ q: "qqmany qqfew" }, ctx())).events).toEqual([]);
   });
 
   it("matches one or two characters as a substring", async () => {
