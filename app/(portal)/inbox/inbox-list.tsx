@@ -8,6 +8,7 @@ import { DateTime, formatDuration, TierBadge } from "@/app/_components/format";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { Badge, Button, Card, cx, EmptyState } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_trpc/client";
+import { INBOX_REFRESH_MS } from "./refresh";
 
 const inputClass = "w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900";
 
@@ -24,7 +25,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const inboxQuery = trpc.requests.inbox.queryOptions({ tab: "pending", ...filters });
-  const inbox = useQuery({ ...inboxQuery, refetchInterval: 5_000 });
+  const inbox = useQuery({ ...inboxQuery, refetchInterval: INBOX_REFRESH_MS });
   const pending = useMemo(() => inbox.data?.pending ?? [], [inbox.data]);
   const [selectedId, setSelectedId] = useState<string | null>(focusRequestId ?? null);
   const selected = pending.find((r) => r.id === selectedId) ?? pending[0] ?? null;

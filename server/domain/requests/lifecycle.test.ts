@@ -80,6 +80,27 @@ describe("requesting access", () => {
     await expect(as("Priya Raman").requests.decide({ requestId: created.id, decision: "DENY", comment: "too late" })).rejects.toMatchObject({ code: expect.stringMatching(/CONFLICT|FORBIDDEN/) });
   });
 
+  it("asks only approver-group members who may decide: one without an approver role is not routed", async () => {
+    const { resolveApprovers } = await import("@/server/domain/requests/routing");
+    const subject = { resource: { ownerId: null, ownerGroupId: null, fallbackGroupId: null }, requester: { id: people["Maya Chen"]!.id, ownerId: null } };
+    const members = async () => (await resolveApprovers(database.prisma, subject, ["group:payments-owners"])).resolved["group:payments-owners"];
+    const mia = people["Mia Johansson"]!.id;
+    expect(await members()).toContain(mia);
+    await database.prisma.identity.update({ where: { id: mia }, data: { roles: ["REQUESTER"] } });
+    try {
+      expect(await members()).not.toContain(mia);
+      // A request routed now does not wait for her, and she cannot decide it.
+      const created = await as("Maya Chen").requests.create(tier1Write({ justification: "Routed while Mia holds no approver role" }));
+      const routed = await database.prisma.requestApprover.findMany({ where: { requestId: created.id } });
+      expect(routed.map((r) => r.identityId)).not.toContain(mia);
+      expect(routed.length).toBeGreaterThanOrEqual(2);
+      await as("Maya Chen").requests.cancel({ requestId: created.id });
+    } finally {
+      await database.prisma.identity.update({ where: { id: mia }, data: { roles: ["REQUESTER", "APPROVER"] } });
+    }
+    expect(await members()).toContain(mia);
+  });
+
   it("a denial needs a comment, is final, and the requester sees it", async () => {
     const created = await as("Maya Chen").requests.create(tier1Write());
     await expect(as("Elena Petrova").requests.decide({ requestId: created.id, decision: "DENY" })).rejects.toMatchObject({ code: "BAD_REQUEST" });

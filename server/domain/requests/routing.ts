@@ -1,4 +1,6 @@
+import { permissions } from "@/server/auth/permissions";
 import type { DbOrTx } from "@/server/db";
+import type { Role } from "@/server/generated/prisma/enums";
 import type { ApprovalStage, ApproverSource } from "@/server/domain/policies/schema";
 import type { ResolvedApprovers } from "@/server/domain/approvals/eligibility";
 
@@ -13,20 +15,30 @@ export function sourcesOf(stages: readonly ApprovalStage[], extra: readonly Appr
 }
 
 /**
- * Resolves approver sources to the people in them NOW (group membership and on-call shifts are read at
- * call time), so someone removed from an approver group can no longer decide, and a new member can.
- * Disabled identities never count.
+ * Who can be an approver at all: an active identity with a role that may decide requests. A member of an
+ * approver group without such a role is not asked: routing a request to someone who is refused when they
+ * decide would count them towards "N of M" and leave the request waiting for nobody. (Roles are read and
+ * tested here rather than in the query: the embedded database's adapter sends an enum array filter as a
+ * malformed array literal.)
+ */
+const active = { status: "ACTIVE" } as const;
+const withRoles = { identity: { select: { roles: true } } } as const;
+const deciderRoles: readonly Role[] = permissions["requests:decide"];
+
+function deciders(rows: readonly { identityId: string; identity: { roles: readonly Role[] } }[]): string[] {
+  return [...new Set(rows.filter((row) => row.identity.roles.some((role) => deciderRoles.includes(role))).map((row) => row.identityId))];
+}
+
+/**
+ * Resolves approver sources to the people in them NOW (group membership, on-call shifts and roles are read
+ * at call time), so someone removed from an approver group, or whose approver role was taken away, can no
+ * longer decide, and a new member can. Disabled identities never count.
  */
 export async function resolveApprovers(db: DbOrTx, subject: RoutingSubject, sources: readonly ApproverSource[]): Promise<{ resolved: ResolvedApprovers; machineIds: Set<string> }> {
   const resolved: Partial<Record<ApproverSource, string[]>> = {};
   const now = new Date();
   const groupMembers = async (where: { id?: string; slug?: string }) =>
-    (
-      await db.groupMembership.findMany({
-        where: { group: where, identity: { status: "ACTIVE" } },
-        select: { identityId: true },
-      })
-    ).map((m) => m.identityId);
+    deciders(await db.groupMembership.findMany({ where: { group: where, identity: active }, select: { identityId: true, ...withRoles } }));
 
   for (const source of sources) {
     if (source === "owner") {
@@ -35,29 +47,29 @@ export async function resolveApprovers(db: DbOrTx, subject: RoutingSubject, sour
       resolved[source] = subject.resource.fallbackGroupId ? await groupMembers({ id: subject.resource.fallbackGroupId }) : [];
     } else if (source === "owner_person") {
       const owner = subject.resource.ownerId
-        ? await db.identity.findFirst({ where: { id: subject.resource.ownerId, status: "ACTIVE" }, select: { id: true } })
+        ? await db.identity.findFirst({ where: { id: subject.resource.ownerId, ...active }, select: { id: true, roles: true } })
         : null;
-      resolved[source] = owner ? [owner.id] : [];
+      resolved[source] = owner ? deciders([{ identityId: owner.id, identity: owner }]) : [];
     } else if (source === "team_lead") {
       // A machine's team is its owner's.
       const personId = subject.requester.ownerId ?? subject.requester.id;
       const leads = await db.groupMembership.findMany({
         where: {
           isLead: true,
-          identity: { status: "ACTIVE" },
+          identity: active,
           group: { kind: "TEAM", members: { some: { identityId: personId } } },
         },
-        select: { identityId: true },
+        select: { identityId: true, ...withRoles },
       });
-      resolved[source] = [...new Set(leads.map((l) => l.identityId))];
+      resolved[source] = deciders(leads);
     } else if (source.startsWith("group:")) {
       resolved[source] = await groupMembers({ slug: source.slice("group:".length) });
     } else if (source.startsWith("oncall:")) {
       const shifts = await db.onCallShift.findMany({
-        where: { group: { slug: source.slice("oncall:".length) }, startsAt: { lte: now }, endsAt: { gt: now }, identity: { status: "ACTIVE" } },
-        select: { identityId: true },
+        where: { group: { slug: source.slice("oncall:".length) }, startsAt: { lte: now }, endsAt: { gt: now }, identity: active },
+        select: { identityId: true, ...withRoles },
       });
-      resolved[source] = [...new Set(shifts.map((s) => s.identityId))];
+      resolved[source] = deciders(shifts);
     }
   }
   const everyone = [...new Set(Object.values(resolved).flat().filter((id): id is string => typeof id === "string"))];
