@@ -50,6 +50,11 @@ export function can(actor: Actor, permission: Permission): boolean {
   return true;
 }
 
+/** Whether an identity with these roles may decide requests: the only ones routing asks. */
+export function rolesMayDecide(roles: readonly Role[]): boolean {
+  return roles.some((role) => (permissions["requests:decide"] as readonly Role[]).includes(role));
+}
+
 export function assertCan(actor: Actor, permission: Permission): void {
   if (!can(actor, permission)) {
     throw new DomainError("FORBIDDEN", `You are not allowed to do this (needs ${permission}).`, { permission });

@@ -76,6 +76,8 @@ export async function listIdentities(input: ListIdentitiesInput, ctx: Ctx) {
       roles: true,
       lastSeenAt: true,
       owner: { select: { name: true } },
+      // Approver groups, so the page can point out a member that routing will not ask (no approver role).
+      memberships: { where: { group: { kind: "APPROVERS" } }, select: { group: { select: { name: true } } }, orderBy: { group: { name: "asc" } } },
       _count: { select: { apiTokens: { where: { revokedAt: null } } } },
     },
     orderBy: [{ kind: "asc" }, { name: "asc" }],

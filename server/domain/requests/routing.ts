@@ -1,4 +1,4 @@
-import { permissions } from "@/server/auth/permissions";
+import { rolesMayDecide } from "@/server/auth/permissions";
 import type { DbOrTx } from "@/server/db";
 import type { Role } from "@/server/generated/prisma/enums";
 import type { ApprovalStage, ApproverSource } from "@/server/domain/policies/schema";
@@ -23,10 +23,9 @@ export function sourcesOf(stages: readonly ApprovalStage[], extra: readonly Appr
  */
 const active = { status: "ACTIVE" } as const;
 const withRoles = { identity: { select: { roles: true } } } as const;
-const deciderRoles: readonly Role[] = permissions["requests:decide"];
 
 function deciders(rows: readonly { identityId: string; identity: { roles: readonly Role[] } }[]): string[] {
-  return [...new Set(rows.filter((row) => row.identity.roles.some((role) => deciderRoles.includes(role))).map((row) => row.identityId))];
+  return [...new Set(rows.filter((row) => rolesMayDecide(row.identity.roles)).map((row) => row.identityId))];
 }
 
 /**
