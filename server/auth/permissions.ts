@@ -37,22 +37,22 @@ export const tokenScopes = {
 
 export type TokenScope = keyof typeof tokenScopes;
 
+/** Whether these roles grant the permission (a token's scope is a further limit: `can`). */
+export function rolesAllow(roles: readonly Role[], permission: Permission): boolean {
+  const allowedRoles: readonly Role[] = permissions[permission];
+  return roles.some((role) => allowedRoles.includes(role));
+}
+
 export function can(actor: Actor, permission: Permission): boolean {
   // Named jobs are Keycard's own code acting on the database's state (expiry, sweeps): always allowed.
   if (actor.type === "system") return true;
-  const allowedRoles: readonly Role[] = permissions[permission];
-  if (!actor.roles.some((role) => allowedRoles.includes(role))) return false;
+  if (!rolesAllow(actor.roles, permission)) return false;
   if (actor.tokenScopes) {
     return actor.tokenScopes.some((scope) =>
       (tokenScopes[scope as TokenScope] as readonly Permission[] | undefined)?.includes(permission),
     );
   }
   return true;
-}
-
-/** Whether an identity with these roles may decide requests: the only ones routing asks. */
-export function rolesMayDecide(roles: readonly Role[]): boolean {
-  return roles.some((role) => (permissions["requests:decide"] as readonly Role[]).includes(role));
 }
 
 export function assertCan(actor: Actor, permission: Permission): void {

@@ -73,13 +73,12 @@ export async function exactTermsQuery(db: DbOrTx, terms: readonly SearchTerm[], 
              WHERE lexeme >= p.prefix AND lexeme < p.prefix || chr(1114111) AND starts_with(lexeme, p.prefix)
              ORDER BY lexeme LIMIT ${MAX_EXPANSIONS + 1}) AS w`
     : [];
-  const wordsOf = new Map<string, string[]>();
-  for (const row of rows) wordsOf.set(row.prefix, [...(wordsOf.get(row.prefix) ?? []), row.lexeme]);
+  const wordsOf = new Map<string, string[]>(prefixes.map((prefix) => [prefix, []]));
+  for (const row of rows) wordsOf.get(row.prefix)!.push(row.lexeme);
   return terms
     .map((term) => {
-      const words = wordsOf.get(term.lexeme) ?? [];
-      if (!term.prefix) return quoteLexeme(term.lexeme);
-      if (words.length > MAX_EXPANSIONS) return `${quoteLexeme(term.lexeme)}:*`;
+      const words = term.prefix ? wordsOf.get(term.lexeme)! : [];
+      if (!term.prefix || words.length > MAX_EXPANSIONS) return termQuery(term);
       // The lexeme itself stays in: with no word for the prefix, the query is exact and matches nothing.
       return `(${[...new Set([term.lexeme, ...words])].map(quoteLexeme).join(" | ")})`;
     })
@@ -91,7 +90,12 @@ export function quoteLexeme(lexeme: string): string {
   return `'${lexeme.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
 }
 
+/** One term as typed: a quoted lexeme, a prefix marked as one. */
+function termQuery(term: SearchTerm): string {
+  return quoteLexeme(term.lexeme) + (term.prefix ? ":*" : "");
+}
+
 /** The tsquery of search terms as typed: prefixes stay prefixes. */
 export function termsQuery(terms: readonly SearchTerm[]): string {
-  return terms.map((term) => quoteLexeme(term.lexeme) + (term.prefix ? ":*" : "")).join(" & ");
+  return terms.map(termQuery).join(" & ");
 }

@@ -96,10 +96,10 @@ describe("requesting access", () => {
       expect(routed.length).toBeGreaterThanOrEqual(2);
       await as("Maya Chen").requests.cancel({ requestId: created.id });
       // The admin's identity list shows her approver group, so the page can say she is not asked.
-      const { rolesMayDecide } = await import("@/server/auth/permissions");
+      const { rolesAllow } = await import("@/server/auth/permissions");
       const listed = (await as("Priya Raman").identities.list({ q: "Mia Johansson" }))[0]!;
       expect(listed.memberships.map((m) => m.group.name)).toHaveLength(1);
-      expect(rolesMayDecide(listed.roles)).toBe(false);
+      expect(rolesAllow(listed.roles, "requests:decide")).toBe(false);
     } finally {
       await database.prisma.identity.update({ where: { id: mia }, data: { roles: ["REQUESTER", "APPROVER"] } });
     }

@@ -1,4 +1,4 @@
-import { rolesMayDecide } from "@/server/auth/permissions";
+import { rolesAllow } from "@/server/auth/permissions";
 import type { DbOrTx } from "@/server/db";
 import type { Role } from "@/server/generated/prisma/enums";
 import type { ApprovalStage, ApproverSource } from "@/server/domain/policies/schema";
@@ -25,7 +25,7 @@ const active = { status: "ACTIVE" } as const;
 const withRoles = { identity: { select: { roles: true } } } as const;
 
 function deciders(rows: readonly { identityId: string; identity: { roles: readonly Role[] } }[]): string[] {
-  return [...new Set(rows.filter((row) => rolesMayDecide(row.identity.roles)).map((row) => row.identityId))];
+  return [...new Set(rows.filter((row) => rolesAllow(row.identity.roles, "requests:decide")).map((row) => row.identityId))];
 }
 
 /**

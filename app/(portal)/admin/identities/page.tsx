@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { Badge, Card, EmptyState, PageHeader, Table, Td, Th } from "@/app/_components/ui";
 import { DateTime } from "@/app/_components/format";
 import { IdentityStatusButton } from "@/app/(portal)/admin/identities/status-button";
-import { rolesMayDecide } from "@/server/auth/permissions";
+import { rolesAllow } from "@/server/auth/permissions";
 import { api } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "Admin · Identities" };
@@ -49,7 +49,7 @@ export default async function IdentitiesPage({ searchParams }: { searchParams: P
                   <Td>{identity.kind === "MACHINE" ? "machine" : "person"}</Td>
                   <Td>
                     <span className="flex flex-wrap gap-1">{identity.roles.map((r) => <Badge key={r}>{r.toLowerCase()}</Badge>)}</span>
-                    {identity.memberships.length > 0 && !rolesMayDecide(identity.roles) ? (
+                    {identity.memberships.length > 0 && !rolesAllow(identity.roles, "requests:decide") ? (
                       <span className="mt-1 block text-xs text-amber-800 dark:text-amber-300">
                         In {identity.memberships.map((m) => m.group.name).join(", ")} but not asked to approve: needs the approver role.
                       </span>
