@@ -8,11 +8,20 @@ import { postgresPoolOf, type DbOrTx } from "@/server/db";
  * do per row. Elsewhere (the embedded database, a transaction's client) Prisma is used.
  */
 export interface BulkReader {
-  query<T>(sql: string, params: unknown[]): Promise<T[]>;
+  query<T>(sql: string, params: unknown[], options?: BulkQueryOptions): Promise<T[]>;
   /** Whether concurrent queries run on separate connections (verification walks two chunks at a time then). */
   parallel: boolean;
   /** The pool itself, for COPY (PostgreSQL only). */
   pool?: pg.Pool;
+}
+
+export interface BulkQueryOptions {
+  /**
+   * Run the statement in one backend, without parallel workers. For CPU-bound walks that the caller
+   * already runs two at a time: a Gather Merge adds two workers per query on a machine with two cores,
+   * and the processes then contend instead of adding up (docs/ledger.md, "Verification").
+   */
+  serial?: boolean;
 }
 
 const rawText = { getTypeParser: () => (value: string) => value };
@@ -23,9 +32,23 @@ export function bulkReaderFor(db: DbOrTx): BulkReader {
     return {
       parallel: true,
       pool,
-      async query<T>(sql: string, params: unknown[]) {
-        const result = await pool.query({ text: sql, values: params, types: rawText as unknown as pg.CustomTypesConfig });
-        return result.rows as T[];
+      async query<T>(sql: string, params: unknown[], options: BulkQueryOptions = {}) {
+        const statement = { text: sql, values: params, types: rawText as unknown as pg.CustomTypesConfig };
+        if (!options.serial) return (await pool.query(statement)).rows as T[];
+        const client = await pool.connect();
+        try {
+          // SET LOCAL ends with the transaction: the pooled connection goes back as it came.
+          await client.query("BEGIN READ ONLY");
+          await client.query("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off");
+          const result = await client.query(statement);
+          await client.query("COMMIT");
+          return result.rows as T[];
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
       },
     };
   }

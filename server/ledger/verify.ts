@@ -214,6 +214,7 @@ async function walkChunk(db: DbOrTx, reader: BulkReader, from: bigint, until: bi
           AND (seq <> expected_seq OR "prevHash" IS DISTINCT FROM expected_hash OR "occurredAt" < prev_at OR content)
         ORDER BY chain.seq LIMIT 1`,
       [lower.toString(), after.toString(), until.toString(), first && after === from ? first.startHash : null, first && after === from ? first.startAt : null],
+      { serial: true },
     );
     if (!row) return null;
     const seq = BigInt(row.seq);
