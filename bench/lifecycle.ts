@@ -193,7 +193,7 @@ async function insertPendingRequests(prisma: Prisma, count: number): Promise<{ a
   const { storedDecision } = await import("../server/domain/requests/records");
   const { resolveApprovers, sourcesOf } = await import("../server/domain/requests/routing");
   const { eligibleApprovers } = await import("../server/domain/approvals/eligibility");
-  const { computeEventHash, GENESIS_HASH } = await import("../server/ledger/hash");
+  const { computeEventHash, GENESIS_HASH, LEDGER_FORMAT } = await import("../server/ledger/hash");
   const { canonicalJson } = await import("../server/ledger/canonical");
   const { sanitizeForLedger } = await import("../server/ledger/canonical");
   const { describeActor } = await import("../server/actor");
@@ -298,6 +298,7 @@ async function insertPendingRequests(prisma: Prisma, count: number): Promise<{ a
       const actor = { type: "identity" as const, id: combo.requester.id, kind: combo.requester.kind, name: combo.requester.name, email: combo.requester.email, roles: combo.requester.roles };
       seq += 1n;
       const fields = sanitizeForLedger({
+        format: LEDGER_FORMAT,
         seq,
         id: randomUUID(),
         occurredAt: createdAt,

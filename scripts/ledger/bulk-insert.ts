@@ -9,6 +9,7 @@ import type { SyntheticEvent } from "@/scripts/ledger/synthetic";
 export async function insertEventsWithPg(client: pg.ClientBase, events: readonly SyntheticEvent[]): Promise<void> {
   if (events.length === 0) return;
   const columns = {
+    format: [] as number[],
     seq: [] as string[],
     id: [] as string[],
     occurredAt: [] as string[],
@@ -28,6 +29,7 @@ export async function insertEventsWithPg(client: pg.ClientBase, events: readonly
     hash: [] as string[],
   };
   for (const e of events) {
+    columns.format.push(e.format);
     columns.seq.push(e.seq.toString());
     columns.id.push(e.id);
     columns.occurredAt.push(e.occurredAt.toISOString());
@@ -47,10 +49,10 @@ export async function insertEventsWithPg(client: pg.ClientBase, events: readonly
     columns.hash.push(e.hash);
   }
   await client.query(
-    `INSERT INTO "LedgerEvent" (seq, id, "occurredAt", action, outcome, "actorType", "actorId", "actorLabel", "subjectType",
+    `INSERT INTO "LedgerEvent" (format, seq, id, "occurredAt", action, outcome, "actorType", "actorId", "actorLabel", "subjectType",
        "subjectId", "resourceId", "requestId", "grantId", summary, data, "prevHash", hash)
-     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::timestamp[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::json[], $16::text[], $17::text[])`,
+     SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::uuid[], $4::timestamp[], $5::text[], $6::text[], $7::text[], $8::text[],
+       $9::text[], $10::text[], $11::text[], $12::uuid[], $13::uuid[], $14::uuid[], $15::text[], $16::json[], $17::text[], $18::text[])`,
     Object.values(columns),
   );
 }

@@ -1,5 +1,5 @@
 import type { JsonValue } from "@/server/ledger/canonical";
-import { computeEventHash, GENESIS_HASH, type HashedEventFields } from "@/server/ledger/hash";
+import { computeEventHash, GENESIS_HASH, LEDGER_FORMAT, type HashedEventFields } from "@/server/ledger/hash";
 import { formatUuidv7 } from "@/server/uuid";
 
 /**
@@ -125,7 +125,7 @@ export function createPopulation(random: Random, people = 2_000, resources = 120
   return { people: persons, resources: resourceList };
 }
 
-type Draft = Omit<HashedEventFields, "seq" | "prevHash" | "occurredAt">;
+type Draft = Omit<HashedEventFields, "format" | "seq" | "prevHash" | "occurredAt">;
 
 interface Pending {
   at: number;
@@ -192,6 +192,8 @@ export interface GenerateOptions {
   from: Date;
   until: Date;
   count: number;
+  /** The hashed encoding's format (LEDGER_FORMAT; 1 for a ledger as it was before format 2). */
+  format?: number;
 }
 
 /**
@@ -352,7 +354,7 @@ export function* generateEvents(options: GenerateOptions, batchSize = 5_000): Ge
     seq += 1n;
     // Event ids are version 7, dated by the event, as appendLedgerEvent makes them.
     const id = formatUuidv7(at, Uint8Array.from(Buffer.from(item.draft.id.replace(/-/g, "").slice(12), "hex")));
-    const fields: HashedEventFields = { ...item.draft, id, seq, occurredAt: new Date(at), prevHash };
+    const fields: HashedEventFields = { ...item.draft, format: options.format ?? LEDGER_FORMAT, id, seq, occurredAt: new Date(at), prevHash };
     const hash = computeEventHash(fields);
     prevHash = hash;
     batch.push(Object.assign(fields, { hash }));

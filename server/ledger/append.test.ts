@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "@/server/actor";
 import { appendLedgerEvent, verifyChain, GENESIS_HASH } from "@/server/ledger";
 import { appendedEvent, type AppendedLedgerEvent } from "@/server/ledger/append";
+import { LEDGER_FORMAT } from "@/server/ledger/hash";
 import { LEDGER_ROW_SELECT, normalizeRow, rowHash, type LedgerRow } from "@/server/ledger/rows";
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from "@/server/test/database";
 
@@ -135,9 +136,10 @@ describe("the ledger primitive", () => {
     expect((await verifyChain(database.prisma)).ok).toBe(true);
   });
 
-  it("hashes in the database exactly as Node encodes (any text, any JSON)", async () => {
-    // The database computes each hash (keycard_ledger_encoding); Node re-hashes for offline checks and
-    // older rows. Both must produce the same bytes for whatever people type.
+  it("hashes in the database exactly as Node encodes, in both formats (any text, any JSON)", async () => {
+    // The database computes each hash (keycard_ledger_hash_v2 for new events, keycard_ledger_encoding for
+    // format 1); Node re-hashes for offline checks and older rows. Both must produce the same bytes for
+    // whatever people type, null or not.
     const text = fc.string({ unit: "binary", maxLength: 40 });
     const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
       value: fc.oneof({ depthSize: "small" }, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie("array"), tie("object")),
@@ -145,13 +147,21 @@ describe("the ledger primitive", () => {
       object: fc.dictionary(text, tie("value"), { maxKeys: 4 }),
     })).value;
     await fc.assert(
-      fc.asyncProperty(text, text, fc.dictionary(text, json, { maxKeys: 5 }), async (summary, label, data) => {
+      fc.asyncProperty(text, text, fc.option(text, { nil: undefined }), fc.dictionary(text, json, { maxKeys: 5 }), async (summary, label, subjectId, data) => {
         const { id } = await database.prisma.$transaction((tx) =>
-          appendLedgerEvent(tx, { action: "system/demo.seeded", actor: systemActor(label || "job"), subject: { type: "test", id: label }, summary, data: data as never }),
+          appendLedgerEvent(tx, { action: "system/demo.seeded", actor: systemActor(label || "job"), subject: { type: "test", id: subjectId }, summary, data: data as never }),
         );
         const appended = (await appendedEvent(database.prisma, id))!;
-        const [row] = await database.prisma.$queryRawUnsafe<LedgerRow[]>(`SELECT ${LEDGER_ROW_SELECT} FROM "LedgerEvent" WHERE seq = $1::bigint`, appended.seq.toString());
-        expect(rowHash(normalizeRow(row!))).toBe(appended.hash);
+        const [row] = await database.prisma.$queryRawUnsafe<(LedgerRow & { v1: string })[]>(
+          `SELECT ${LEDGER_ROW_SELECT}, keycard_ledger_event_hash(1::smallint, seq, id, "occurredAt", action, outcome, "actorType", "actorId",
+             "actorLabel", "subjectType", "subjectId", "resourceId", "requestId", "grantId", summary, data::text, "prevHash") AS v1
+             FROM "LedgerEvent" WHERE seq = $1::bigint`,
+          appended.seq.toString(),
+        );
+        const stored = normalizeRow(row!);
+        expect(stored.format).toBe(String(LEDGER_FORMAT));
+        expect(rowHash(stored)).toBe(appended.hash);
+        expect(rowHash({ ...stored, format: "1" })).toBe(row!.v1);
       }),
       { numRuns: 60 },
     );

@@ -1,7 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { JsonValue } from "@/server/ledger/canonical";
-import { encodeEventForHash, encodeEventForHashReference, jsonString, type HashedEventFields } from "@/server/ledger/hash";
+import {
+  computeEventHash,
+  decodeFieldsV2,
+  encodeEventForHash,
+  encodeEventForHashReference,
+  encodeFieldsV2,
+  jsonString,
+  sha256Hex,
+  toEncodedFields,
+  type HashedEventFields,
+} from "@/server/ledger/hash";
 
 const text = fc.string({ unit: "binary" });
 const nullable = fc.option(text, { nil: null });
@@ -19,6 +29,7 @@ const json: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie) => (
 })).value;
 
 const event: fc.Arbitrary<HashedEventFields> = fc.record({
+  format: fc.constant(1),
   seq: fc.bigInt({ min: 1n, max: 2n ** 62n }),
   id: fc.uuid(),
   occurredAt: fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }),
@@ -38,7 +49,7 @@ const event: fc.Arbitrary<HashedEventFields> = fc.record({
 });
 
 describe("the event encoding", () => {
-  it("writes exactly the bytes of canonical JSON of the whole event, for any event", () => {
+  it("writes format 1 as exactly the bytes of canonical JSON of the whole event, for any event", () => {
     fc.assert(fc.property(event, (e) => {
         expect(encodeEventForHash(e)).toBe(encodeEventForHashReference(e));
       }), { numRuns: 2000 });
@@ -49,5 +60,69 @@ describe("the event encoding", () => {
         expect(jsonString(s)).toBe(JSON.stringify(s));
       }), { numRuns: 5000 });
     for (const s of ["\u0000", "\u001f", "\"", "\\", "\ud800", "\udfff", "😀", "\u2028", "\u007f"]) expect(jsonString(s)).toBe(JSON.stringify(s));
+  });
+
+  // What PostgreSQL can store: no U+0000 (appends turn it into U+FFFD before anything is hashed).
+  const storable = text.map((s) => s.replaceAll("\u0000", "\ufffd"));
+  const storedEvent = fc.record({
+    format: fc.constant(2),
+    seq: fc.bigInt({ min: 1n, max: 2n ** 62n }),
+    id: fc.uuid(),
+    occurredAt: fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }),
+    action: storable,
+    outcome: storable,
+    actorType: storable,
+    actorId: fc.option(storable, { nil: null }),
+    actorLabel: storable,
+    subjectType: storable,
+    subjectId: fc.option(storable, { nil: null }),
+    resourceId: fc.option(fc.uuid(), { nil: null }),
+    requestId: fc.option(fc.uuid(), { nil: null }),
+    grantId: fc.option(fc.uuid(), { nil: null }),
+    summary: storable,
+    data: json,
+    prevHash: storable,
+  });
+
+  it("writes format 2 so that it decodes back to exactly the fields it was made of (no two events share one)", () => {
+    fc.assert(fc.property(storedEvent, (e) => {
+        const fields = toEncodedFields(e);
+        expect(decodeFieldsV2(encodeFieldsV2(fields))).toEqual(fields);
+      }), { numRuns: 3000 });
+  });
+
+  it("keeps format 2's fields apart where a naive join would not", () => {
+    const base = toEncodedFields({
+      format: 2, seq: 7n, id: "0192f000-0000-7000-8000-000000000007", occurredAt: new Date("2026-12-07T06:00:00.123Z"),
+      action: "access/grant.activated", outcome: "success", actorType: "system", actorId: null, actorLabel: "sabc",
+      subjectType: "grant", subjectId: "g1", resourceId: null, requestId: null, grantId: "0192f000-0000-7000-8000-0000000000aa",
+      summary: "line one\nline two", data: { a: "x\u0000y" }, prevHash: "0".repeat(64),
+    });
+    expect(encodeFieldsV2(base)).toBe(
+      "keycard-ledger/2\n7\n0192f000-0000-7000-8000-000000000007\n2026-12-07T06:00:00.123Z\n\n\n0192f000-0000-7000-8000-0000000000aa\n" +
+        "access/grant.activated\u0000success\u0000system\u0000nsabc\u0000grant\u0000sg1\u0000line one\nline two\u0000" +
+        `{"a":"x\\u0000y"}\u0000${"0".repeat(64)}\u0000`,
+    );
+    // A null actor followed by a label "sabc" is not the actor "abc" followed by an empty label.
+    const shifted = { ...base, actorId: "abc", actorLabel: "" };
+    expect(encodeFieldsV2(shifted)).not.toBe(encodeFieldsV2(base));
+    expect(decodeFieldsV2(encodeFieldsV2(shifted))).toEqual(shifted);
+    // Text that is not a canonical format 2 encoding decodes to nothing.
+    for (const bad of ["", "keycard-ledger/2\n", `${encodeFieldsV2(base)}x`, encodeFieldsV2(base).replace("nsabc", "xsabc"), encodeFieldsV2(base).slice(0, -1)]) {
+      expect(decodeFieldsV2(bad)).toBeNull();
+    }
+  });
+
+  it("hashes each event in its own format and refuses a format that does not exist", () => {
+    const e: HashedEventFields = {
+      format: 2, seq: 1n, id: "0192f000-0000-7000-8000-000000000001", occurredAt: new Date("2026-12-07T06:00:00.000Z"),
+      action: "system/demo.seeded", outcome: "success", actorType: "system", actorId: "seed", actorLabel: "system:seed",
+      subjectType: "test", subjectId: null, resourceId: null, requestId: null, grantId: null, summary: "s", data: {}, prevHash: "0".repeat(64),
+    };
+    expect(computeEventHash(e)).toBe(sha256Hex(encodeFieldsV2(toEncodedFields(e))));
+    expect(computeEventHash({ ...e, format: 1 })).toBe(sha256Hex(encodeEventForHashReference({ ...e, format: 1 })));
+    expect(computeEventHash({ ...e, format: 1 })).not.toBe(computeEventHash(e));
+    expect(encodeEventForHash({ ...e, format: 3 })).toBeNull();
+    expect(() => computeEventHash({ ...e, format: 3 })).toThrow(/format 3 does not exist/);
   });
 });

@@ -1,7 +1,7 @@
 import type { DbOrTx } from "@/server/db";
 import { bulkReaderFor } from "@/server/ledger/bulk-reader";
 import { canonicalJson } from "@/server/ledger/canonical";
-import { encodeFieldsForHash, sha256Hex, type EncodedEventFields } from "@/server/ledger/hash";
+import { fieldsHash, type EncodedEventFields } from "@/server/ledger/hash";
 
 /**
  * Ledger events as verification and exports read them: every column as text, straight from SQL, so
@@ -13,7 +13,7 @@ export interface LedgerRow extends EncodedEventFields {
 }
 
 /** The select list that produces a LedgerRow (before `data` is made canonical). */
-export const LEDGER_ROW_SELECT = `seq::text AS seq, id::text AS id,
+export const LEDGER_ROW_SELECT = `format::text AS format, seq::text AS seq, id::text AS id,
   to_char("occurredAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt", action, outcome, "actorType", "actorId",
   "actorLabel", "subjectType", "subjectId", "resourceId"::text AS "resourceId", "requestId"::text AS "requestId",
   "grantId"::text AS "grantId", summary, data::text AS "dataJson", "prevHash", hash`;
@@ -26,12 +26,9 @@ export function normalizeRow<T extends LedgerRow>(raw: T): T {
   return raw;
 }
 
-export function encodeRow(row: LedgerRow): string {
-  return encodeFieldsForHash(row);
-}
-
-export function rowHash(row: LedgerRow): string {
-  return sha256Hex(encodeFieldsForHash(row));
+/** The row's hash recomputed from its fields (null when its format does not exist). */
+export function rowHash(row: LedgerRow): string | null {
+  return fieldsHash(row);
 }
 
 /** The event as an object, with data parsed (exports write it this way). */

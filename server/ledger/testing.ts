@@ -24,13 +24,13 @@ export async function chainHead(db: Db): Promise<ChainHead> {
 /** Appends `count` realistic, correctly chained events dated within [from, until) after the current head. */
 export async function insertSyntheticEvents(
   db: Db,
-  options: { count: number; from: Date; until: Date; seed?: number; population?: SyntheticPopulation },
+  options: { count: number; from: Date; until: Date; seed?: number; population?: SyntheticPopulation; format?: number },
 ): Promise<{ events: SyntheticEvent[]; population: SyntheticPopulation }> {
   const random = createRandom(options.seed ?? 1);
   const population = options.population ?? createPopulation(random, 40, 12);
   const head = await chainHead(db);
   const events: SyntheticEvent[] = [];
-  for (const batch of generateEvents({ population, random, head, from: options.from, until: options.until, count: options.count }, 500)) {
+  for (const batch of generateEvents({ population, random, head, from: options.from, until: options.until, count: options.count, format: options.format }, 500)) {
     await insertEvents(db, batch);
     events.push(...batch);
   }

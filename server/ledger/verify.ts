@@ -1,6 +1,6 @@
 import type { DbOrTx } from "@/server/db";
 import { bulkReaderFor, type BulkReader } from "@/server/ledger/bulk-reader";
-import { GENESIS_HASH, encodeFieldsForHash, sha256Hex } from "@/server/ledger/hash";
+import { GENESIS_HASH, fieldsHash } from "@/server/ledger/hash";
 import { LEDGER_ROW_SELECT, normalizeRow, rowHash, type LedgerRow } from "@/server/ledger/rows";
 import { checkCheckpointSignature, isCheckpointData } from "@/server/ledger/statements";
 
@@ -9,10 +9,10 @@ import { checkCheckpointSignature, isCheckpointData } from "@/server/ledger/stat
  *
  * PostgreSQL does the walk: in chunks of the range, two at a time, one query per chunk checks that every
  * `seq` follows the one before, every `prevHash` is the previous `hash`, time never goes back, and every
- * event's content hashes to its `hash` (keycard_ledger_encoding and sha256 in the database, the same bytes
- * as encodeFieldsForHash). Rows whose `data` text is not canonical (written before the ledger kept the
- * hashed text verbatim) fail the database's content check and are re-hashed in Node instead, which
- * canonicalises first. The first broken link is then examined to say what happened to it: an event
+ * event's content hashes to its `hash` (keycard_ledger_event_hash in the database, in the event's format:
+ * the same bytes as encodeFieldsForHash). Rows whose `data` text is not canonical (written before the
+ * ledger kept the hashed text verbatim) fail the database's content check and are re-hashed in Node
+ * instead, which canonicalises first. The first broken link is then examined to say what happened to it: an event
  * modified, deleted, inserted or moved (reordered). Checkpoint events in the range are checked for their
  * signature under a trusted key and the head hash they vouch for.
  */
@@ -205,9 +205,9 @@ async function walkChunk(db: DbOrTx, reader: BulkReader, from: bigint, until: bi
                  -- The content check below the window (OFFSET 0 keeps it there): the window then carries
                  -- narrow rows, which makes the walk about a third faster.
                  FROM (SELECT seq, hash, "prevHash", "occurredAt",
-                              hash IS DISTINCT FROM keycard_ledger_hash(keycard_ledger_encoding(seq, id, "occurredAt", action,
+                              hash IS DISTINCT FROM keycard_ledger_event_hash(format, seq, id, "occurredAt", action,
                                 outcome, "actorType", "actorId", "actorLabel", "subjectType", "subjectId", "resourceId",
-                                "requestId", "grantId", summary, data::text, "prevHash")) AS content
+                                "requestId", "grantId", summary, data::text, "prevHash") AS content
                          FROM "LedgerEvent" WHERE seq >= $1::bigint AND seq <= $3::bigint ORDER BY seq OFFSET 0) AS rows
                WINDOW w AS (ORDER BY seq)) AS chain
         WHERE seq >= $2::bigint
@@ -297,8 +297,8 @@ async function rowAt(db: DbOrTx, where: string, value: string): Promise<LedgerRo
   return row ? normalizeRow(row) : null;
 }
 
-function hashAs(row: LedgerRow, seq: bigint): string {
-  return sha256Hex(encodeFieldsForHash({ ...row, seq: seq.toString() }));
+function hashAs(row: LedgerRow, seq: bigint): string | null {
+  return fieldsHash({ ...row, seq: seq.toString() });
 }
 
 /**
@@ -323,7 +323,7 @@ export async function explainBreak(db: DbOrTx, seq: bigint, untilSeq: bigint): P
     return { seq, problem: "missing", detail: `event ${range} is missing: deleted from the ledger` };
   }
 
-  const selfConsistent = sha256Hex(encodeFieldsForHash(row)) === row.hash;
+  const selfConsistent = fieldsHash(row) === row.hash;
   const linked = row.prevHash === expectedPrev;
   if (!selfConsistent && linked) {
     return { seq, problem: "modified", detail: `event #${seq} was altered after it was written: its content no longer matches its hash` };

@@ -11,6 +11,8 @@ import type { LedgerExportInput } from "@/server/domain/ledger/schema";
 import { appendLedgerEvent } from "@/server/ledger";
 import { neutralizeCell, parseCsv, restoreCell } from "@/server/csv";
 import type { ExportManifest } from "@/server/ledger/export/manifest";
+import { CSV_COLUMNS, CSV_COLUMNS_BEFORE_FORMAT, fieldsFromCsv, fieldsFromJsonl } from "@/server/ledger/export/formats";
+import { fieldsHash } from "@/server/ledger/hash";
 import { verifyExport } from "@/server/ledger/export/offline-verify";
 import { defaultOcsfSchemaDir, loadOcsfSchema, validateOcsfEvent } from "@/server/ledger/export/ocsf-schema";
 import { rawPublicKey } from "@/server/ledger/signing";
@@ -28,7 +30,9 @@ const injected = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3"
 beforeAll(async () => {
   database = await createTestDatabase();
   auditor = await createPerson(database.prisma, ["AUDITOR"], "Alan Auditor");
-  await insertSyntheticEvents(database.prisma, { count: 600, from: new Date("2026-03-01"), until: new Date("2026-04-01"), seed: 5 });
+  // History hashed in format 1 (before 2026-12-07), continued in format 2: exports carry both.
+  await insertSyntheticEvents(database.prisma, { count: 300, from: new Date("2026-03-01"), until: new Date("2026-03-15"), seed: 5, format: 1 });
+  await insertSyntheticEvents(database.prisma, { count: 300, from: new Date("2026-03-15"), until: new Date("2026-04-01"), seed: 6 });
   await database.prisma.$transaction(async (tx) => {
     for (const text of injected) {
       await appendLedgerEvent(tx, { action: "access/request.created", actor: auditor, subject: { type: "request", id: "" }, summary: text, data: { justification: text, n: 1.5 } });
@@ -103,6 +107,21 @@ describe("ledger exports", () => {
     } finally {
       console.log = log;
     }
+  });
+
+  it("reads rows of exports made before events carried a format as format 1", async () => {
+    const { bytes } = await download({ format: "csv", to: "2026-03-10" });
+    const [header, first] = [...parseCsv(bytes.toString("utf8"))];
+    expect(header).toEqual([...CSV_COLUMNS]);
+    const row = fieldsFromCsv(header!, first!);
+    expect(row.format).toBe("1");
+    expect(fieldsHash(row)).toBe(row.hash);
+    // The same row as an older export wrote it: no format column.
+    const formatAt = header!.indexOf("format");
+    const older = fieldsFromCsv(CSV_COLUMNS_BEFORE_FORMAT, first!.filter((_, index) => index !== formatAt));
+    expect(older).toEqual(row);
+    const { format: _format, ...jsonlWithoutFormat } = JSON.parse((await download({ format: "jsonl", to: "2026-03-10" })).bytes.toString("utf8").split("\n")[0]!) as Record<string, unknown>;
+    expect(fieldsFromJsonl(JSON.stringify(jsonlWithoutFormat))).toEqual(row);
   });
 
   it("rejects an export checked against a different pinned public key", async () => {

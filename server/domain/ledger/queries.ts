@@ -339,9 +339,9 @@ export interface LedgerEventDetail {
 export async function getLedgerEvent(input: LedgerEventInput, ctx: Ctx): Promise<LedgerEventDetail> {
   assertCan(ctx.actor, "ledger:read");
   const seq = BigInt(input.seq);
-  const rows = await ctx.db.$queryRawUnsafe<(ListRow & { data: JsonValue; prevHash: string })[]>(
+  const rows = await ctx.db.$queryRawUnsafe<(ListRow & { data: JsonValue; prevHash: string; format: number })[]>(
     `SELECT e.*, r.name AS "resourceName"
-       FROM (SELECT ${LIST_COLUMNS}, data, "prevHash" FROM "LedgerEvent" WHERE seq BETWEEN $1::bigint - 1 AND $1::bigint + 1) AS e
+       FROM (SELECT ${LIST_COLUMNS}, data, "prevHash", format FROM "LedgerEvent" WHERE seq BETWEEN $1::bigint - 1 AND $1::bigint + 1) AS e
        LEFT JOIN "Resource" r ON r.id = e."resourceId" ORDER BY e.seq`,
     seq.toString(),
   );

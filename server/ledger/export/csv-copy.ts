@@ -37,7 +37,7 @@ export function csvCopyStatement(conditions: readonly string[], params: readonly
   const select = `SELECT e.seq, e.id, to_char(e."occurredAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), e.action,
       coalesce(${ACTION_LABELS} ->> e.action, e.action), e.outcome, e."actorType", ${cell('e."actorId"')}, ${cell('e."actorLabel"')},
       e."subjectType", ${cell('e."subjectId"')}, e."resourceId", ${cell(`${jsonbMap(resourceNames)} ->> e."resourceId"::text`)},
-      e."requestId", e."grantId", ${cell("e.summary")}, e.data, e."prevHash", e.hash
+      e."requestId", e."grantId", ${cell("e.summary")}, e.data, e."prevHash", e.hash, e.format
     FROM "LedgerEvent" e WHERE ${conditions.map((condition) => `(${condition})`).join(" AND ")} ORDER BY e.seq`;
   return `COPY (${inlineParameters(select, params)}) TO STDOUT (FORMAT csv)`;
 }

@@ -42,7 +42,11 @@ export const CSV_COLUMNS = [
   "data",
   "prev_hash",
   "hash",
+  "format",
 ] as const;
+
+/** The header of exports made before events carried a format (every row is format 1). */
+export const CSV_COLUMNS_BEFORE_FORMAT = CSV_COLUMNS.filter((column) => column !== "format");
 
 /** Ledger CSV lines end in LF: the same bytes whether PostgreSQL (csv-copy.ts) or this file wrote the rows. */
 export function csvHeader(): string {
@@ -70,6 +74,7 @@ export function csvRow(row: ExportRow): string {
     row.dataJson,
     row.prevHash,
     row.hash,
+    row.format,
   ], "\n");
 }
 
@@ -82,7 +87,7 @@ export function jsonlRow(row: LedgerRow): string {
     `"actorId":${n(row.actorId)},"actorLabel":${jsonString(row.actorLabel)},"subjectType":${jsonString(row.subjectType)},` +
     `"subjectId":${n(row.subjectId)},"resourceId":${n(row.resourceId)},"requestId":${n(row.requestId)},` +
     `"grantId":${n(row.grantId)},"summary":${jsonString(row.summary)},"data":${row.dataJson},` +
-    `"prevHash":${jsonString(row.prevHash)},"hash":${jsonString(row.hash)}}\n`
+    `"prevHash":${jsonString(row.prevHash)},"hash":${jsonString(row.hash)},"format":${jsonString(row.format)}}\n`
   );
 }
 
@@ -99,12 +104,15 @@ export function fieldsFromCsv(header: readonly string[], cells: readonly string[
   if (cells.length !== header.length) throw new Error(`expected ${header.length} cells, found ${cells.length}`);
   const get = (name: (typeof CSV_COLUMNS)[number]) => {
     const index = header.indexOf(name);
+    // An export from before events carried a format: all of its rows are format 1.
+    if (index < 0 && name === "format") return "1";
     if (index < 0) throw new Error(`column ${name} is missing`);
     const raw = restoreCell(cells[index]!);
     return NULLABLE.has(name) && raw === "" ? null : raw;
   };
   const data = get("data") ?? "{}";
   return {
+    format: get("format") ?? "",
     seq: get("seq") ?? "",
     id: get("id") ?? "",
     occurredAt: get("occurred_at") ?? "",
@@ -134,6 +142,8 @@ export function fieldsFromJsonl(line: string): ParsedRow {
   };
   const nullable = (key: string) => (record[key] === null ? null : text(key));
   return {
+    // Lines from before events carried a format are format 1.
+    format: "format" in record ? text("format") : "1",
     seq: text("seq"),
     id: text("id"),
     occurredAt: text("occurredAt"),

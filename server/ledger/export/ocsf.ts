@@ -156,9 +156,10 @@ export function toOcsf(row: ExportRow, product: { version: string }): Record<str
       ...(row.requestId ? { correlation_uid: row.requestId } : {}),
     },
     actor: actorOf(row),
-    raw_data: encodeFieldsForHash(row),
+    // A row in a format that does not exist (tampered with) has no encoding: empty raw_data fails every check.
+    raw_data: encodeFieldsForHash(row) ?? "",
     raw_data_hash: { algorithm_id: 3, algorithm: "SHA-256", value: row.hash },
-    unmapped: { keycard: { seq: row.seq, prev_hash: row.prevHash, outcome: row.outcome, subject_type: row.subjectType, subject_id: row.subjectId, grant_id: row.grantId, request_id: row.requestId } },
+    unmapped: { keycard: { seq: row.seq, format: row.format, prev_hash: row.prevHash, outcome: row.outcome, subject_type: row.subjectType, subject_id: row.subjectId, grant_id: row.grantId, request_id: row.requestId } },
   };
   if (choice.classUid === 3005) {
     event.user = affectedUser(row);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "@/server/ledger/canonical";
-import { encodeFieldsForHash, GENESIS_HASH, sha256Hex } from "@/server/ledger/hash";
-import { CSV_COLUMNS, fieldsFromCsv, fieldsFromJsonl, type ParsedRow } from "@/server/ledger/export/formats";
+import { decodeFieldsV2, encodeFieldsForHash, fieldsHash, FORMAT_2_MAGIC, GENESIS_HASH, sha256Hex, type EncodedEventFields } from "@/server/ledger/hash";
+import { CSV_COLUMNS, CSV_COLUMNS_BEFORE_FORMAT, fieldsFromCsv, fieldsFromJsonl, type ParsedRow } from "@/server/ledger/export/formats";
 import { checkManifestSignature, type ExportManifest } from "@/server/ledger/export/manifest";
 import { parseCsv, UTF8_BOM } from "@/server/csv";
 import { validateOcsfEvent, type OcsfSchema } from "@/server/ledger/export/ocsf-schema";
@@ -61,7 +61,7 @@ export async function verifyExport(
   const headSeq = manifest.checkpoint.statement.headSeq;
 
   const acceptRow = (row: ParsedRow) => {
-    if (sha256Hex(encodeFieldsForHash(row)) !== row.hash) throw new RowProblem(`row ${rows + 1} (event #${row.seq}) does not match its hash: it was changed`);
+    if (fieldsHash(row) !== row.hash) throw new RowProblem(`row ${rows + 1} (event #${row.seq}) does not match its hash: it was changed`);
     const previous = seen.previous;
     if (previous && BigInt(row.seq) <= BigInt(previous.seq)) throw new RowProblem(`row ${rows + 1} (event #${row.seq}) is out of order`);
     if (manifest.chain.contiguous) {
@@ -84,7 +84,8 @@ export async function verifyExport(
     if (parsed.length !== 1) throw new RowProblem(`row ${rows + 1} is not one CSV record`);
     const cells = parsed[0]!;
     if (!csvHeader) {
-      if (cells.join(",") !== CSV_COLUMNS.join(",")) throw new RowProblem("the CSV header is not Keycard's ledger export header");
+      const header = cells.join(",");
+      if (header !== CSV_COLUMNS.join(",") && header !== CSV_COLUMNS_BEFORE_FORMAT.join(",")) throw new RowProblem("the CSV header is not Keycard's ledger export header");
       csvHeader = cells;
       return;
     }
@@ -93,7 +94,7 @@ export async function verifyExport(
     const candidates = [row];
     if (row.actorId === null) candidates.push({ ...row, actorId: "" });
     if (row.subjectId === null) candidates.push(...candidates.map((c) => ({ ...c, subjectId: "" })));
-    acceptRow(candidates.find((c) => sha256Hex(encodeFieldsForHash(c)) === c.hash) ?? row);
+    acceptRow(candidates.find((c) => fieldsHash(c) === c.hash) ?? row);
   };
 
   const line = (text: string) => {
@@ -113,8 +114,9 @@ export async function verifyExport(
     if (options.ocsfSchema && validateOcsfEvent(options.ocsfSchema, event).length) ocsfErrors += 1;
     if (typeof event.raw_data !== "string") throw new RowProblem(`line ${rows + 1} has no raw_data`);
     if (sha256Hex(event.raw_data) !== event.raw_data_hash?.value) throw new RowProblem(`line ${rows + 1}: raw_data does not match raw_data_hash`);
-    const { data, ...fields } = JSON.parse(event.raw_data) as ParsedRow & { data: unknown };
-    const row: ParsedRow = { ...fields, dataJson: canonicalJson(data), hash: event.raw_data_hash.value };
+    const fields = rawDataFields(event.raw_data);
+    if (!fields) throw new RowProblem(`line ${rows + 1}: raw_data is not a ledger event encoding`);
+    const row: ParsedRow = { ...fields, hash: event.raw_data_hash.value };
     // raw_data must be exactly the canonical encoding of the fields it holds, not merely hash to its hash.
     if (encodeFieldsForHash(row) !== event.raw_data) throw new RowProblem(`line ${rows + 1}: raw_data is not a canonical ledger event`);
     acceptRow(row);
@@ -173,4 +175,15 @@ export async function verifyExport(
     checks.push({ name: "ocsf", ok: ocsfErrors === 0, detail: ocsfErrors ? `${ocsfErrors} rows are not valid OCSF ${options.ocsfSchema.version}` : `every row is valid OCSF ${options.ocsfSchema.version}` });
   }
   return { ok: checks.every((check) => check.ok), rows, checks };
+}
+
+/** The hashed fields of an OCSF event's raw_data, in whichever format it is written. */
+function rawDataFields(raw: string): EncodedEventFields | null {
+  if (raw.startsWith(FORMAT_2_MAGIC)) return decodeFieldsV2(raw);
+  try {
+    const { data, v, ...fields } = JSON.parse(raw) as Omit<EncodedEventFields, "format" | "dataJson"> & { data: unknown; v: unknown };
+    return { ...fields, format: String(v), dataJson: canonicalJson(data) };
+  } catch {
+    return null;
+  }
 }
