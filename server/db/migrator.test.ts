@@ -13,8 +13,8 @@ import {
   readMigrations,
   type SqlExecutor,
 } from "./migrator";
-import { computeEventHash } from "@/server/ledger/hash";
-import { LEDGER_ROW_SELECT, normalizeRow, rowHash, type LedgerRow } from "@/server/ledger/rows";
+import { computeEventHash, fieldsHash } from "@/server/ledger/hash";
+import { LEDGER_ROW_SELECT, normalizeRow, type LedgerRow } from "@/server/ledger/rows";
 import { createPopulation, createRandom, EMPTY_HEAD, generateEvents } from "@/scripts/ledger/synthetic";
 
 const realMigrationsDir = path.resolve(import.meta.dirname, "../../prisma/migrations");
@@ -147,7 +147,7 @@ describe("applyMigrations on the embedded database (PGlite)", () => {
           "subjectType", "subjectId", "resourceId", "requestId", "grantId", summary, data::text, "prevHash")) ORDER BY "LedgerEvent".seq`,
     );
     expect(mismatched.map((row) => row.seq)).toEqual(["200"]);
-    expect(rowHash(normalizeRow(mismatched[0]!))).toBe(odd.hash);
+    expect(fieldsHash(normalizeRow(mismatched[0]!))).toBe(odd.hash);
     const { rows: search } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "LedgerEvent" WHERE search IS NOT NULL`);
     expect(search[0]?.n).toBe(200);
   });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "@/server/actor";
 import { appendLedgerEvent, verifyChain, GENESIS_HASH } from "@/server/ledger";
 import { appendedEvent, type AppendedLedgerEvent } from "@/server/ledger/append";
-import { LEDGER_FORMAT } from "@/server/ledger/hash";
-import { LEDGER_ROW_SELECT, normalizeRow, rowHash, type LedgerRow } from "@/server/ledger/rows";
+import { fieldsHash, LEDGER_FORMAT } from "@/server/ledger/hash";
+import { LEDGER_ROW_SELECT, normalizeRow, type LedgerRow } from "@/server/ledger/rows";
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from "@/server/test/database";
 
 let database: TestDatabase;
@@ -160,8 +160,8 @@ describe("the ledger primitive", () => {
         );
         const stored = normalizeRow(row!);
         expect(stored.format).toBe(String(LEDGER_FORMAT));
-        expect(rowHash(stored)).toBe(appended.hash);
-        expect(rowHash({ ...stored, format: "1" })).toBe(row!.v1);
+        expect(fieldsHash(stored)).toBe(appended.hash);
+        expect(fieldsHash({ ...stored, format: "1" })).toBe(row!.v1);
       }),
       { numRuns: 60 },
     );

@@ -5,12 +5,11 @@ import { canonicalJson, type JsonValue } from "@/server/ledger/canonical";
 export const GENESIS_HASH = "0".repeat(64);
 
 /**
- * The format version of the hashed encoding that new events get (docs/ledger.md, "Encoding"). Version 1,
+ * The format version of the hashed encoding that new events get (docs/ledger.md, "Event format"). Version 1,
  * a canonical JSON object, is what events appended before 2026-12-07 carry and are verified by; version 2
  * is a byte string that PostgreSQL builds in about half the time, which is most of what verification costs.
  */
 export const LEDGER_FORMAT = 2;
-export type LedgerFormat = 1 | 2;
 
 /** Every field of a ledger event that its hash commits to. */
 export interface HashedEventFields {
@@ -45,8 +44,7 @@ function jsonNullable(value: string | null): string {
   return value === null ? "null" : jsonString(value);
 }
 
-/** An event's hashed fields as text: how verification and exports read them (no Date, BigInt or jsonb). */
-/** The same fields as text, as the encoding writes them (and as exports carry them). */
+/** An event's hashed fields as text, as the encodings write them and exports carry them (no Date, BigInt or jsonb). */
 export type EncodedEventFields = Omit<HashedEventFields, "format" | "seq" | "occurredAt" | "data"> & {
   /** "1" or "2" (anything else hashes to nothing and fails verification). */
   format: string;
@@ -58,7 +56,7 @@ export type EncodedEventFields = Omit<HashedEventFields, "format" | "seq" | "occ
 };
 
 /**
- * The canonical encoding of an event, in the format its `format` names (docs/ledger.md, "Encoding"). Its
+ * The canonical encoding of an event, in the format its `format` names (docs/ledger.md, "Event format"). Its
  * SHA-256 is the event's hash; OCSF exports carry it as `raw_data` so that anyone can re-hash it. An
  * unknown format has no encoding (null), so nothing can hash to a stored hash under it.
  */
@@ -123,6 +121,7 @@ export function decodeFieldsV2(text: string): EncodedEventFields | null {
     const part = parts[index];
     if (part === undefined) return undefined;
     if (part.startsWith("n")) {
+      // A null is a lone "n" with no terminator: what follows it is already the next field.
       parts[index] = part.slice(1);
       return null;
     }

@@ -1,7 +1,7 @@
 import type { DbOrTx } from "@/server/db";
 import { bulkReaderFor } from "@/server/ledger/bulk-reader";
 import { canonicalJson } from "@/server/ledger/canonical";
-import { fieldsHash, type EncodedEventFields } from "@/server/ledger/hash";
+import type { EncodedEventFields } from "@/server/ledger/hash";
 
 /**
  * Ledger events as verification and exports read them: every column as text, straight from SQL, so
@@ -26,10 +26,6 @@ export function normalizeRow<T extends LedgerRow>(raw: T): T {
   return raw;
 }
 
-/** The row's hash recomputed from its fields (null when its format does not exist). */
-export function rowHash(row: LedgerRow): string | null {
-  return fieldsHash(row);
-}
 
 /** The event as an object, with data parsed (exports write it this way). */
 export function rowData(row: LedgerRow): unknown {

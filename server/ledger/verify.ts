@@ -1,7 +1,7 @@
 import type { DbOrTx } from "@/server/db";
 import { bulkReaderFor, type BulkReader } from "@/server/ledger/bulk-reader";
 import { GENESIS_HASH, fieldsHash } from "@/server/ledger/hash";
-import { LEDGER_ROW_SELECT, normalizeRow, rowHash, type LedgerRow } from "@/server/ledger/rows";
+import { LEDGER_ROW_SELECT, normalizeRow, type LedgerRow } from "@/server/ledger/rows";
 import { checkCheckpointSignature, isCheckpointData } from "@/server/ledger/statements";
 
 /**
@@ -224,7 +224,7 @@ async function walkChunk(db: DbOrTx, reader: BulkReader, from: bigint, until: bi
     if (row.problem === "time") return { seq, problem: "time_regression", detail: `event #${seq} is dated before the event before it` };
     // Only the content check failed: a row whose data text predates canonical storage hashes right in Node.
     const stored = await rowAt(db, "seq = $1::bigint", seq.toString());
-    if (!stored || rowHash(stored) !== stored.hash) return { seq, problem: "broken_link", detail: "" };
+    if (!stored || fieldsHash(stored) !== stored.hash) return { seq, problem: "broken_link", detail: "" };
     if (seq >= until) return null;
     after = seq + 1n;
   }

@@ -1,4 +1,4 @@
--- Format 2 of the hashed encoding (docs/ledger.md, "Encoding"): new events are hashed over a byte string
+-- Format 2 of the hashed encoding (docs/ledger.md, "Event format"): new events are hashed over a byte string
 -- that PostgreSQL builds in about half the time of format 1's canonical JSON (eight to_json() calls, each
 -- looking its argument's type up, were most of what verifying an event cost). Every event records the
 -- format it was hashed in; the events already in the ledger keep format 1 and are verified under it.
