@@ -17,9 +17,10 @@ export interface BulkReader {
 
 export interface BulkQueryOptions {
   /**
-   * Run the statement in one backend, without parallel workers. For CPU-bound walks that the caller
+   * Run the statement in one backend, without parallel workers or JIT. For CPU-bound walks that the caller
    * already runs two at a time: a Gather Merge adds two workers per query on a machine with two cores,
-   * and the processes then contend instead of adding up (docs/ledger.md, "Verification").
+   * and the processes then contend instead of adding up (docs/ledger.md, "Verification"); JIT compiled
+   * code walked no faster here, and loading LLVM costs each new backend about half a second.
    */
   serial?: boolean;
 }
