@@ -7,6 +7,8 @@ import { CHECKPOINT_TYPE, checkpointStatementText } from "@/server/ledger/statem
 import { generateKeyPairSync, sign } from "node:crypto";
 import { asSuperuser, insertSyntheticEvents } from "@/server/ledger/testing";
 import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { createPerson } from "@/server/test/fixtures";
+import { getLedgerEvent } from "@/server/domain/ledger/queries";
 
 let database: TestDatabase | undefined;
 afterEach(async () => {
@@ -50,6 +52,11 @@ describe("ledger verification", () => {
     expect(await verifyChain(db)).toMatchObject({ ok: false, brokenAtSeq: 60n, problem: "modified" });
     await asSuperuser(db, `UPDATE ${T} SET format = 2 WHERE seq = 60`, `ALTER TABLE ${T} DROP CONSTRAINT "LedgerEvent_format_check"`, `UPDATE ${T} SET format = 7 WHERE seq = 61`);
     expect(await verifyChain(db)).toMatchObject({ ok: false, brokenAtSeq: 61n, problem: "modified" });
+    // The event's page says so too, instead of failing on a format it cannot hash.
+    const auditor = await createPerson(db, ["AUDITOR"], "Ada Auditor");
+    const detail = await getLedgerEvent({ seq: "61" }, { actor: auditor, db });
+    expect(detail.event.format).toBe(7);
+    expect(detail.integrity.hashMatches).toBe(false);
   });
 
   it("verifies a range that starts in the middle of the chain", async () => {

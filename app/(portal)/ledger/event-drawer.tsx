@@ -7,12 +7,18 @@ import { ledgerHref } from "@/app/(portal)/ledger/ledger-url";
 import { ActorLabel, timelineHref, type LedgerRowView } from "@/app/(portal)/ledger/results";
 
 export interface EventDetailView {
-  event: LedgerRowView & { id: string; subjectType: string; subjectId: string | null; actorId: string | null; data: unknown; prevHash: string };
+  event: LedgerRowView & { id: string; subjectType: string; subjectId: string | null; actorId: string | null; data: unknown; prevHash: string; format: number };
   integrity: { hashMatches: boolean; linksToPrevious: boolean; linkedFromNext: boolean | null };
   previous: LedgerRowView | null;
   next: LedgerRowView | null;
   coveredBy: { seq: string; occurredAt: Date } | null;
 }
+
+/** What each format's hash is computed over, in a few words (docs/ledger.md, "Event format"). */
+const HASHED_AS: Record<number, string> = {
+  1: "format 1 — canonical JSON of the event",
+  2: "format 2 — the event's fields, each ended by a NUL byte",
+};
 
 function Check({ ok, children }: { ok: boolean | null; children: string }) {
   if (ok === null) return <li className="text-slate-500 dark:text-slate-400">— {children}</li>;
@@ -78,6 +84,8 @@ export function EventDrawer({ detail, params }: { detail: EventDetailView; param
             <dd><code className="break-all text-xs">{e.hash}</code></dd>
             <dt className={dt}>Previous hash</dt>
             <dd><code className="break-all text-xs">{e.prevHash}</code></dd>
+            <dt className={dt}>Hashed as</dt>
+            <dd>{HASHED_AS[e.format] ?? `format ${e.format} — unknown, so nothing can match its hash`}</dd>
           </dl>
           <ul className="mt-2 grid gap-0.5 text-sm">
             <Check ok={detail.integrity.hashMatches}>the hash matches the event&apos;s content</Check>

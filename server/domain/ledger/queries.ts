@@ -12,7 +12,7 @@ import {
 } from "@/server/domain/ledger/schema";
 import { DomainError } from "@/server/errors";
 import { ledgerActions } from "@/server/ledger/actions";
-import { computeEventHash, GENESIS_HASH } from "@/server/ledger/hash";
+import { fieldsHash, GENESIS_HASH, toEncodedFields } from "@/server/ledger/hash";
 import { exactTermsQuery, type SearchTerm } from "@/server/ledger/lexemes";
 import type { JsonValue } from "@/server/ledger/canonical";
 
@@ -326,7 +326,8 @@ function planRows(plan: unknown): number {
 }
 
 export interface LedgerEventDetail {
-  event: LedgerListItem & { data: JsonValue; prevHash: string };
+  /** `format`: the encoding its hash is over (docs/ledger.md, "Event format"). */
+  event: LedgerListItem & { data: JsonValue; prevHash: string; format: number };
   /** The hash recomputed from the stored content, and whether it links to its neighbour. */
   integrity: { hashMatches: boolean; linksToPrevious: boolean; linkedFromNext: boolean | null };
   previous: LedgerListItem | null;
@@ -353,9 +354,10 @@ export async function getLedgerEvent(input: LedgerEventInput, ctx: Ctx): Promise
     `SELECT seq, "occurredAt" FROM "LedgerEvent" WHERE action = 'ledger/checkpoint.signed' AND seq > $1::bigint ORDER BY seq LIMIT 1`,
     seq.toString(),
   );
-  const recomputed = computeEventHash(current);
+  // Null for a format that does not exist (a tampered row): it then simply does not match.
+  const recomputed = fieldsHash(toEncodedFields(current));
   return {
-    event: { ...toListItem(current), data: current.data, prevHash: current.prevHash },
+    event: { ...toListItem(current), data: current.data, prevHash: current.prevHash, format: current.format },
     integrity: {
       hashMatches: recomputed === current.hash,
       linksToPrevious: current.prevHash === (previous?.hash ?? (seq === 1n ? GENESIS_HASH : null)),

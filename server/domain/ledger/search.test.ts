@@ -298,6 +298,7 @@ describe("event detail and timelines", () => {
     expect(detail.previous?.seq).toBe("199");
     expect(detail.next?.seq).toBe("201");
     expect(detail.integrity).toEqual({ hashMatches: true, linksToPrevious: true, linkedFromNext: true });
+    expect(detail.event.format).toBe(2);
     expect(detail.event.prevHash).toBe(detail.previous?.hash);
     await expect(getLedgerEvent({ seq: "999999" }, ctx())).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
