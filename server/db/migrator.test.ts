@@ -148,6 +148,13 @@ describe("applyMigrations on the embedded database (PGlite)", () => {
     );
     expect(mismatched.map((row) => row.seq)).toEqual(["200"]);
     expect(fieldsHash(normalizeRow(mismatched[0]!))).toBe(odd.hash);
+    // Rows from before the format column read format 1 (its catalog default), and verify under it.
+    const { rows: formats } = await db.query<{ format: number; n: number; matching: number }>(
+      `SELECT format, count(*)::int AS n, count(*) FILTER (WHERE hash = keycard_ledger_event_hash(format, seq, id, "occurredAt", action, outcome,
+         "actorType", "actorId", "actorLabel", "subjectType", "subjectId", "resourceId", "requestId", "grantId", summary, data::text, "prevHash"))::int AS matching
+         FROM "LedgerEvent" GROUP BY format`,
+    );
+    expect(formats).toEqual([{ format: 1, n: 200, matching: 199 }]);
     const { rows: search } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "LedgerEvent" WHERE search IS NOT NULL`);
     expect(search[0]?.n).toBe(200);
   });
