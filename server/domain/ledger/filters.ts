@@ -144,13 +144,20 @@ export async function buildLedgerWhere(db: DbOrTx, filters: LedgerFilters, param
  * The tsquery for free text: the lexemes PostgreSQL itself finds in it (the same parser and the same
  * ticket-reference rule that built the search column), each quoted as a literal and ANDed; words of three
  * letters or more also match as prefixes ("approv" finds "approved", "CHG-30" finds CHG-3012). A ticket
- * reference is one term, not its word and its number (migration 20261207010000). Empty when the text
- * holds no word at all.
+ * reference that stands on its own is one term, not the word and the number the parser splits it into
+ * (migration 20261207010000; every event holding the reference holds those pieces too). One inside a
+ * larger word, such as the e-mail address "jane-2024@corp.example", is left alone: the parser keeps that
+ * address whole, and so does the search column. Empty when the text holds no word at all.
  */
 async function searchTerms(db: DbOrTx, text: string): Promise<SearchTerm[]> {
   const terms = await db.$queryRawUnsafe<SearchTerm[]>(
-    `SELECT lexeme, length(lexeme) > ${SHORT_TERM} AS prefix
-       FROM unnest(to_tsvector('simple'::regconfig, keycard_without_ticket_refs($1)) || array_to_tsvector(keycard_ticket_refs($1)))`,
+    `WITH parsed AS (SELECT lexeme FROM unnest(to_tsvector('simple'::regconfig, $1))),
+          refs AS (SELECT ref, ARRAY(SELECT lexeme FROM unnest(to_tsvector('simple'::regconfig, ref))) AS pieces
+                     FROM unnest(keycard_ticket_refs($1)) AS ref),
+          standalone AS (SELECT ref, pieces FROM refs WHERE pieces <@ ARRAY(SELECT lexeme FROM parsed))
+     SELECT lexeme, length(lexeme) > ${SHORT_TERM} AS prefix
+       FROM (SELECT lexeme FROM parsed WHERE lexeme NOT IN (SELECT unnest(pieces) FROM standalone)
+             UNION SELECT ref FROM standalone) AS terms`,
     text,
   );
   if (terms.length > MAX_WORDS) {

@@ -119,6 +119,18 @@ describe("ledger search", () => {
     expect(byEmail.events.length).toBeGreaterThanOrEqual(3);
   });
 
+  it("finds an e-mail address in which a ticket-like reference hides (jane-2024@…)", async () => {
+    // The parser keeps the address whole in the search column; the query must not split "jane-2024" out of it.
+    const jane = await createPerson(database.prisma, ["REQUESTER"], "Jane Doe");
+    await database.prisma.identity.update({ where: { id: jane.id }, data: { email: "jane-2024@corp.example" } });
+    await database.prisma.$transaction((tx) =>
+      appendLedgerEvent(tx, { action: "access/request.created", actor: { ...jane, email: "jane-2024@corp.example" }, subject: { type: "request" }, summary: "Jane asked for read access" }),
+    );
+    for (const q of ["jane-2024@corp.example", "Jane jane-2024@corp.example", "JANE-2024@CORP.EXAMPLE"]) {
+      expect((await searchLedger({ q }, ctx())).events.map((e) => e.summary), q).toContain("Jane asked for read access");
+    }
+  });
+
   it.each(["%", "_", "\\", "&", "|", "!", "(", ")", ":", "*", "% _ \\ & | ! ( ) : *", "\\ & |", "zq", "\u202Egnp", "nul \u0000 inside", ": *"])(
     "treats %j as data: exactly the events that contain it",
     async (q) => {
