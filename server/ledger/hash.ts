@@ -147,10 +147,6 @@ export function toEncodedFields({ format, seq, occurredAt, data, ...text }: Hash
   return { ...text, format: String(format), seq: seq.toString(), occurredAt: occurredAt.toISOString(), dataJson: canonicalJson(data) };
 }
 
-export function encodeEventForHash(event: HashedEventFields): string | null {
-  return encodeFieldsForHash(toEncodedFields(event));
-}
-
 /** The reference definition of format 1, kept for the property test of the fast one. */
 export function encodeEventForHashReference(event: HashedEventFields): string {
   return canonicalJson({
