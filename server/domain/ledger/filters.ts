@@ -3,6 +3,7 @@ import { DomainError } from "@/server/errors";
 import { ledgerActions } from "@/server/ledger/actions";
 import { termsQuery, type SearchTerm } from "@/server/ledger/lexemes";
 import type { LedgerFilters } from "@/server/domain/ledger/schema";
+import { likePattern, sanitizeSearchText } from "@/server/db/like";
 
 /**
  * Turns search filters into SQL conditions on "LedgerEvent" (alias-free column names), with numbered
@@ -78,16 +79,6 @@ export function expandActions(requested: readonly string[]): string[] {
     }
   }
   return [...out];
-}
-
-/** LIKE pattern for a literal substring: `%`, `_` and `\` are data. */
-export function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-/** PostgreSQL text cannot hold NUL; the ledger stores it as U+FFFD (canonical.ts), so search for that. */
-export function sanitizeSearchText(text: string): string {
-  return text.replaceAll("\u0000", "\uFFFD").trim();
 }
 
 export async function buildLedgerWhere(db: DbOrTx, filters: LedgerFilters, params: ParamList): Promise<LedgerWhere> {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cancelRequest, createRequest, decideRequest } from "@/server/domain/requests/mutations";
-import { getRequestDetail, listInbox, previewRequest } from "@/server/domain/requests/queries";
+import { listInbox } from "@/server/domain/requests/inbox";
+import { getRequestDetail, previewRequest } from "@/server/domain/requests/queries";
 import { completeBreakGlassReview, listBreakGlassReviews, ZCompleteReviewInput } from "@/server/domain/requests/reviews";
 import { ZBreakGlassInput, ZCreateRequestInput, ZDecideRequestInput, ZPreviewRequestInput, ZRequestIdInput } from "@/server/domain/requests/schema";
 import { breakGlass } from "@/server/domain/requests/special";
