@@ -1,11 +1,14 @@
 import { assertCan } from "@/server/auth/permissions";
 import type { CatalogSearchInput } from "@/server/domain/catalog/schema";
+import { escapeLike, sanitizeSearchText } from "@/server/db/like";
 import type { Ctx } from "@/server/domain/context";
 
 /** Requestable resources with their access levels, filtered by name, tag, owner or tier. */
 export async function listRequestableResources(input: CatalogSearchInput, ctx: Ctx) {
   assertCan(ctx.actor, "access:request");
-  const q = input.q?.trim();
+  const text = input.q === undefined ? "" : sanitizeSearchText(input.q);
+  // The ORM's `contains` passes LIKE wildcards through: escaped, "%" finds a percent sign, not everything.
+  const q = escapeLike(text);
   const resources = await ctx.db.resource.findMany({
     where: {
       archivedAt: null,
@@ -17,7 +20,7 @@ export async function listRequestableResources(input: CatalogSearchInput, ctx: C
               { name: { contains: q, mode: "insensitive" } },
               { slug: { contains: q, mode: "insensitive" } },
               { description: { contains: q, mode: "insensitive" } },
-              { tags: { has: q.toLowerCase() } },
+              { tags: { has: text.toLowerCase() } },
               { owner: { name: { contains: q, mode: "insensitive" } } },
               { ownerGroup: { name: { contains: q, mode: "insensitive" } } },
             ],

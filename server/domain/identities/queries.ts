@@ -3,6 +3,7 @@ import { assertCan } from "@/server/auth/permissions";
 import type { Ctx } from "@/server/domain/context";
 import type { ListIdentitiesInput } from "@/server/domain/identities/schema";
 import type { DbOrTx } from "@/server/db";
+import { escapeLike, sanitizeSearchText } from "@/server/db/like";
 import type { Identity } from "@/server/generated/prisma/client";
 
 export function toActor(identity: Pick<Identity, "id" | "kind" | "name" | "email" | "roles">): IdentityActor {
@@ -60,7 +61,8 @@ export async function listDemoPersonas(db: DbOrTx): Promise<DemoPersona[]> {
 /** The admin's list of people and machines. */
 export async function listIdentities(input: ListIdentitiesInput, ctx: Ctx) {
   assertCan(ctx.actor, "identities:read");
-  const q = input.q?.trim();
+  // Escaped: the ORM's `contains` would let "%" and "_" act as wildcards.
+  const q = input.q === undefined ? "" : escapeLike(sanitizeSearchText(input.q));
   return ctx.db.identity.findMany({
     where: {
       ...(input.kind ? { kind: input.kind } : {}),
