@@ -17,7 +17,11 @@ async function expectedFacts(db: Db, requesterId: string, resourceId: string, ac
   const leads = await db.groupMembership.findMany({ where: { isLead: true, group: { kind: "TEAM", members: { some: { identityId: personId } } } } });
   const shifts = await db.onCallShift.findMany({ where: { identityId: personId, startsAt: { lte: now }, endsAt: { gt: now } }, include: { group: true } });
   const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
+  const policy =
+    (await db.policy.findUnique({ where: { resourceId }, include: { currentVersion: true } })) ??
+    (await db.policy.findUnique({ where: { tier: resource.tier }, include: { currentVersion: true } }));
   return {
+    policy: { id: policy?.id, name: policy?.name, versionId: policy?.currentVersion?.id, version: policy?.currentVersion?.version },
     groups: requester.memberships.map((m) => m.group.slug).sort(),
     teamLeadIds: [...new Set(leads.map((l) => l.identityId))].filter((id) => id !== requester.id).sort(),
     onCallGroups: shifts.map((s) => s.group.slug).sort(),
@@ -83,6 +87,7 @@ describe("loadPolicyInput", () => {
           expect(loaded.input.requester.onCall, label).toBe(expected.onCallGroups.length > 0);
           expect(loaded.input.resource.ownerGroupSlug, label).toBe(expected.ownerGroupSlug);
           expect(loaded.input.history, label).toEqual(expected.history);
+          expect({ id: loaded.policy.id, name: loaded.policy.name, versionId: loaded.version.id, version: loaded.version.version }, label).toEqual(expected.policy);
           expect(loaded.resource.id).toBe(r.id);
           expect(loaded.accessLevel.id).toBe(l.id);
           compared += 1;
@@ -111,5 +116,29 @@ describe("loadPolicyInput", () => {
     await expect(load("0192f3a4-0000-7000-8000-000000000000", a!.id, a!.accessLevels[0]!.id)).rejects.toThrow("Your identity is not active.");
     const disabled = await db.identity.create({ data: { name: "Gone Person", status: "DISABLED", roles: ["REQUESTER"] } });
     await expect(load(disabled.id, a!.id, a!.accessLevels[0]!.id)).rejects.toThrow("Your identity is not active.");
+  });
+
+  it("decides under the resource's own policy over its tier's, fails closed without a current version or with rules that no longer parse", async () => {
+    const db = database.prisma;
+    const resource = await db.resource.findFirstOrThrow({ where: { requestable: true, archivedAt: null, policies: { none: {} } }, include: { accessLevels: true }, orderBy: { slug: "asc" } });
+    const person = await db.identity.findFirstOrThrow({ where: { kind: "HUMAN", status: "ACTIVE" } });
+    const now = new Date();
+    const load = () => loadPolicyInput(db, { requesterId: person.id, resourceId: resource.id, accessLevelId: resource.accessLevels[0]!.id, durationMinutes: 30, startsAt: now, now, kind: "STANDARD", justification: "x" });
+    const tierDefault = await db.policy.findUniqueOrThrow({ where: { tier: resource.tier }, include: { currentVersion: true } });
+    expect((await load()).policy.id).toBe(tierDefault.id);
+
+    // Its own policy, not yet with a version: nothing can be requested (no fallback to the tier's).
+    const own = await db.policy.create({ data: { name: "Own policy", resourceId: resource.id } });
+    await expect(load()).rejects.toThrow("No policy applies to this resource yet");
+    const version = await db.policyVersion.create({ data: { policyId: own.id, version: 1, rules: tierDefault.currentVersion!.rules as never } });
+    await db.policy.update({ where: { id: own.id }, data: { currentVersionId: version.id } });
+    const loaded = await load();
+    expect([loaded.policy.id, loaded.policy.name, loaded.version.id, loaded.version.version]).toEqual([own.id, "Own policy", version.id, 1]);
+
+    const broken = await db.policyVersion.create({ data: { policyId: own.id, version: 2, rules: { rules: "not a rules document" } } });
+    await db.policy.update({ where: { id: own.id }, data: { currentVersionId: broken.id } });
+    await expect(load()).rejects.toThrow('The policy "Own policy" is invalid');
+    await db.policy.delete({ where: { id: own.id } });
+    expect((await load()).policy.id).toBe(tierDefault.id);
   });
 });
