@@ -56,6 +56,10 @@ export const ZEnv = z
     /** PostgreSQL for production; when unset Keycard runs on the embedded database (PGlite). */
     DATABASE_URL: postgresUrl.optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    /** /api/v1 calls doing their work at once; the rest queue in arrival order (server/api/admission.ts). */
+    KEYCARD_API_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+    /** How long a call may wait for its turn before it is answered 503 with Retry-After. */
+    KEYCARD_API_QUEUE_SECONDS: z.coerce.number().min(1).max(300).default(10),
     /** Folder of the embedded database and the embedded demo target. */
     KEYCARD_DATA_DIR: z.string().min(1).default(".data"),
     /** Public URL of the portal (links in notifications). */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { z } from "zod";
 import { seedDemo } from "@/prisma/seed";
 import type { IdentityActor } from "@/server/actor";
+import { AdmissionGate } from "@/server/api/admission";
 import { MAX_BODY_BYTES } from "@/server/api/config";
 import { endpoints } from "@/server/api/endpoints";
 import { errorToResponse, ZApiError } from "@/server/api/errors";
@@ -571,6 +572,63 @@ describe("attacks and bad input are refused with a specific error and change not
     const response = await GET(new Request("http://keycard.test/api/v1/tokens"));
     expect(response.status).toBe(404);
     expect(ZApiError.parse(await response.json()).error.code).toBe("NOT_FOUND");
+  });
+});
+
+describe("admission: machine calls take turns", () => {
+  const global = globalThis as unknown as { keycardApiGate?: AdmissionGate };
+  let saved: AdmissionGate | undefined;
+  beforeAll(() => {
+    saved = global.keycardApiGate;
+  });
+  afterAll(() => {
+    global.keycardApiGate = saved;
+  });
+
+  it("a call that gets no turn in time is a 503 with Retry-After, and changes nothing", async () => {
+    const gate = (global.keycardApiGate = new AdmissionGate(1, 80));
+    expect(await gate.enter()).toBe(true); // someone else's long call holds the only place
+    const before = await database.prisma.accessRequest.count();
+    const refused = await call("createRequest", { token: machineToken, body: tier3Read() });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(refused.json.error.code).toBe("UNAVAILABLE");
+    expect(await database.prisma.accessRequest.count()).toBe(before);
+    expect(gate.load).toEqual({ active: 1, waiting: 0 });
+    gate.leave();
+    expect((await call("createRequest", { token: machineToken, body: tier3Read() })).status).toBe(201);
+    expect(gate.load).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it("a waiting call gets the place as soon as it is free, in arrival order", async () => {
+    const gate = (global.keycardApiGate = new AdmissionGate(1, 5_000));
+    expect(await gate.enter()).toBe(true);
+    const order: string[] = [];
+    const first = call("listResources", { token: machineToken }).then((r) => (order.push("first"), r));
+    const second = call("listGrants", { token: machineToken }).then((r) => (order.push("second"), r));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(order).toEqual([]);
+    expect(gate.load).toEqual({ active: 1, waiting: 2 });
+    gate.leave();
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    expect(order).toEqual(["first", "second"]);
+  });
+
+  it("a long poll gives its place up while it waits, so other calls go on", async () => {
+    global.keycardApiGate = new AdmissionGate(1, 2_000);
+    const created = await call("createRequest", { token: machineToken, body: tier3Read() });
+    const started = Date.now();
+    const polling = call("getGrant", { token: machineToken, id: created.json.grantId, query: "?wait=1.5" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The poll is waiting for a grant nobody provisions here: the only place is free for this call.
+    const listed = await call("listGrants", { token: machineToken });
+    expect(listed.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    const polled = await polling;
+    expect(polled.status).toBe(200);
+    expect(polled.json.status).toBe("SCHEDULED");
+    expect(global.keycardApiGate.load).toEqual({ active: 0, waiting: 0 });
   });
 });
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { AdmissionGate } from "@/server/api/admission";
+import { env } from "@/server/env";
 import { API_RATE_LIMIT, type RateLimit } from "@/server/domain/tokens/rate-limit";
 
 /** A request body larger than this is refused with 413 before it is parsed (the largest real one is ~4 KB). */
@@ -49,4 +51,15 @@ export function apiRateLimit(source: Record<string, string | undefined> = proces
     console.warn(`[keycard:api] Invalid configuration: KEYCARD_API_RATE_LIMIT ${parsed.error.issues[0]?.message ?? "is invalid"}; using ${API_RATE_LIMIT.limit}/${API_RATE_LIMIT.windowSeconds}`);
   }
   return API_RATE_LIMIT;
+}
+
+const globalForGate = globalThis as unknown as { keycardApiGate?: AdmissionGate };
+
+/** The process's one gate for /api/v1 calls (route handlers are bundled separately; globalThis is shared). */
+export function apiAdmissionGate(): AdmissionGate {
+  if (!globalForGate.keycardApiGate) {
+    const config = env();
+    globalForGate.keycardApiGate = new AdmissionGate(config.KEYCARD_API_CONCURRENCY, config.KEYCARD_API_QUEUE_SECONDS * 1000);
+  }
+  return globalForGate.keycardApiGate;
 }

@@ -73,12 +73,19 @@ function isTransientDatabaseError(error: unknown): boolean {
   return code === "P2024" || code === "P2028";
 }
 
+const BUSY_MESSAGE = "Keycard is too busy to answer right now; nothing was changed. Retry in a moment (with the same Idempotency-Key).";
+
+/** The call could not get its turn in time (server/api/admission.ts): nothing was done, retry shortly. */
+export function busyError(): ApiError {
+  return new ApiError("UNAVAILABLE", BUSY_MESSAGE);
+}
+
 export function errorToResponse(error: unknown, headers: Headers): Response {
   let body: ApiErrorBody;
   if (isTransientDatabaseError(error)) {
     console.warn(`[keycard:api] database busy: ${(error as Error).message.split("\n").filter(Boolean).at(-1) ?? "timeout"}`);
     headers.set("Retry-After", "1");
-    body = errorBody("UNAVAILABLE", "Keycard is too busy to answer right now; nothing was changed. Retry in a moment (with the same Idempotency-Key).");
+    body = errorBody("UNAVAILABLE", BUSY_MESSAGE);
   } else if (isDomainError(error)) {
     body = errorBody(error.code, error.message, error.details);
     if (error.code === "RATE_LIMITED" && typeof error.details?.retryAfterSeconds === "number") {
@@ -86,6 +93,7 @@ export function errorToResponse(error: unknown, headers: Headers): Response {
     }
   } else if (error instanceof ApiError) {
     body = errorBody(error.code, error.message, error.details);
+    if (error.code === "UNAVAILABLE") headers.set("Retry-After", "1");
   } else if (error instanceof ZodError) {
     const { message, details } = describeZodError(error);
     body = errorBody("VALIDATION", message, details);

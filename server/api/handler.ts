@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { IdentityActor } from "@/server/actor";
+import { admitted, type AdmissionSlot } from "@/server/api/admission";
 import { readJsonBody } from "@/server/api/body";
-import { apiRateLimit, MAX_BODY_BYTES } from "@/server/api/config";
+import { apiAdmissionGate, apiRateLimit, MAX_BODY_BYTES } from "@/server/api/config";
 import { errorToResponse } from "@/server/api/errors";
 import { can, tokenScopes, type TokenScope } from "@/server/auth/permissions";
 import { db } from "@/server/db";
@@ -15,7 +16,7 @@ import { DomainError, isDomainError } from "@/server/errors";
  * and its OpenAPI operation are both built from this, so the document cannot drift from what runs.
  *
  * Every call goes through the same steps, in this order, each failing with its own status:
- * bearer token (401) → per-token rate limit (429) → token scope + role (403) → path id (404) →
+ * its turn among the calls admitted at once (503 after KEYCARD_API_QUEUE_SECONDS) → bearer token (401) → per-token rate limit (429) → token scope + role (403) → path id (404) →
  * query (400) → media type (415) → body size (413) → body JSON + schema (400) → the domain.
  */
 
@@ -36,6 +37,8 @@ export interface HandlerInput<P, Q, B> {
   query: Q;
   body: B;
   request: Request;
+  /** The call's place among the API calls admitted at once: a long poll gives it up while it waits. */
+  slot: AdmissionSlot;
 }
 
 export interface DocumentedHeader {
@@ -138,28 +141,31 @@ export function defineEndpoint<P extends z.ZodType, Q extends z.ZodType, B exten
   async function handler(request: Request, context?: RouteContext): Promise<Response> {
     const headers = new Headers({ "Cache-Control": "no-store" });
     try {
-      const database = db();
-      const rate = apiRateLimit();
-      const call = await authenticateApiToken(database, request.headers.get("authorization"), clientIp(request), rate);
-      rateLimit(call, rate, headers);
-      const { actor } = call;
-      assertScope(actor, spec.scopes);
+      const result = await admitted(apiAdmissionGate(), request.signal, async (slot) => {
+        const database = db();
+        const rate = apiRateLimit();
+        const call = await authenticateApiToken(database, request.headers.get("authorization"), clientIp(request), rate);
+        rateLimit(call, rate, headers);
+        const { actor } = call;
+        assertScope(actor, spec.scopes);
 
-      const params = spec.params.safeParse((await context?.params) ?? {});
-      if (!params.success) throw new DomainError("NOT_FOUND", spec.notFoundMessage ?? "Not found.");
-      const query = spec.query.parse(queryObject(new URL(request.url)));
-      let body: unknown = undefined;
-      if (spec.method === "POST") {
-        const raw = await readJsonBody(request, { limit: spec.maxBodyBytes ?? MAX_BODY_BYTES, required: Boolean(spec.body) });
-        body = (spec.body?.schema ?? emptyBody).parse(raw ?? {});
-      }
+        const params = spec.params.safeParse((await context?.params) ?? {});
+        if (!params.success) throw new DomainError("NOT_FOUND", spec.notFoundMessage ?? "Not found.");
+        const query = spec.query.parse(queryObject(new URL(request.url)));
+        let body: unknown = undefined;
+        if (spec.method === "POST") {
+          const raw = await readJsonBody(request, { limit: spec.maxBodyBytes ?? MAX_BODY_BYTES, required: Boolean(spec.body) });
+          body = (spec.body?.schema ?? emptyBody).parse(raw ?? {});
+        }
 
-      const result = await spec.handle({
-        ctx: { actor, db: database },
-        params: params.data as z.output<P>,
-        query: query as z.output<Q>,
-        body: body as z.output<B>,
-        request,
+        return spec.handle({
+          ctx: { actor, db: database },
+          params: params.data as z.output<P>,
+          query: query as z.output<Q>,
+          body: body as z.output<B>,
+          request,
+          slot,
+        });
       });
       for (const [name, value] of Object.entries(result.headers ?? {})) headers.set(name, value);
       return Response.json(result.body, { status: result.status, headers });

@@ -1,3 +1,4 @@
+import type { AdmissionSlot } from "@/server/api/admission";
 import type { PersonCtx } from "@/server/domain/context";
 import { watchGrant } from "@/server/domain/grants/changes";
 import { revealCredential } from "@/server/domain/grants/mutations";
@@ -21,7 +22,8 @@ const SETTLED: ReadonlySet<GrantStatus> = new Set(["ACTIVE", "FAILED", "REVOKING
 const FIRST_POLL_MS = 100;
 const MAX_POLL_MS = 1000;
 
-export async function waitForGrant(grantId: string, ctx: PersonCtx, timeoutMs: number, signal?: AbortSignal) {
+/** `idle` runs the waits between reads: the API gives its admission place up for them (server/api/admission.ts). */
+export async function waitForGrant(grantId: string, ctx: PersonCtx, timeoutMs: number, signal?: AbortSignal, idle: AdmissionSlot["outside"] = (wait) => wait()) {
   const deadline = Date.now() + timeoutMs;
   let delay = FIRST_POLL_MS;
   // Listening starts before the first read, so a change that lands between the read and the wait counts.
@@ -32,7 +34,7 @@ export async function waitForGrant(grantId: string, ctx: PersonCtx, timeoutMs: n
       const remaining = deadline - Date.now();
       // A grant that starts after the deadline cannot become active while we wait.
       if (SETTLED.has(grant.status) || remaining <= 0 || grant.startsAt.getTime() > deadline || signal?.aborted) return grant;
-      await watch.next(Math.min(delay, remaining), signal);
+      await idle(() => watch.next(Math.min(delay, remaining), signal));
       delay = Math.min(Math.round(delay * 1.5), MAX_POLL_MS);
     }
   } finally {

@@ -45,8 +45,8 @@ export const getGrant = defineEndpoint({
   query: ZWaitQuery,
   responses: { 200: { description: "The grant", schema: ZGrantView } },
   errors: [400, 403, 404],
-  async handle({ ctx, params, query, request }) {
-    const grant = query.wait ? await waitForGrant(params.id, ctx, query.wait * 1000, request.signal) : await getGrantStatus(params.id, ctx);
+  async handle({ ctx, params, query, request, slot }) {
+    const grant = query.wait ? await waitForGrant(params.id, ctx, query.wait * 1000, request.signal, slot.outside) : await getGrantStatus(params.id, ctx);
     return { status: 200, body: presentGrant(grant) };
   },
 });

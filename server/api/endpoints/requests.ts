@@ -50,13 +50,13 @@ export const createAccessRequest = defineEndpoint({
     200: { description: "Replay: this idempotency key already created this request", schema: ZRequestCreated },
   },
   errors: [400, 403, 404, 409, 413, 415],
-  async handle({ ctx, body, query, request }) {
+  async handle({ ctx, body, query, request, slot }) {
     const input: CreateRequestInput = { ...body, clientRequestId: idempotencyKeyOf(request) };
     const { created, replayed } = await createOrReplay(input, ctx);
     let waited = null;
     let credential: Record<string, unknown> | null = null;
     if (query.wait && created.grantId) {
-      waited = await waitForGrant(created.grantId, ctx, query.wait * 1000, request.signal);
+      waited = await waitForGrant(created.grantId, ctx, query.wait * 1000, request.signal, slot.outside);
       if (waited.status === "ACTIVE" && waited.credentialAvailable) credential = await takeCredentialOnce(created.grantId, ctx);
     }
     return {
