@@ -71,7 +71,7 @@ const errorResponses: Record<ErrorStatus | 401 | 429 | 500 | 503, { name: string
   415: { name: "UnsupportedMediaType", description: "A body that is not `Content-Type: application/json`" },
   429: { name: "RateLimited", description: "Too many calls with this token in the current window; retry after `Retry-After` seconds" },
   500: { name: "InternalError", description: "An unexpected failure; nothing about it is disclosed. Safe to retry with the same Idempotency-Key" },
-  503: { name: "Unavailable", description: "Overloaded (the database could not serve the call in time); nothing was changed. Retry after `Retry-After` seconds" },
+  503: { name: "Unavailable", description: "Overloaded (the call got no turn, or the database could not serve it, in time); nothing was changed. Retry after `Retry-After` seconds" },
 };
 
 const rateLimitHeaders: Json = {
