@@ -150,7 +150,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
             ))}
           </ul>
           {selected ? (
-            <Card title={`${selected.requester.name} asks for ${selected.accessLevel.name} on ${selected.resource.name}`}>
+            <Card title={`${selected.requester.name} asks ${selected.kind === "EXTENSION" ? "to extend" : "for"} ${selected.accessLevel.name} on ${selected.resource.name}`}>
               <div className="grid gap-4 text-sm">
                 <dl className="grid grid-cols-[8rem_1fr] gap-y-1.5">
                   <dt className="text-slate-500 dark:text-slate-400">Who</dt>
@@ -166,6 +166,19 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
                   <dd>{formatDuration(selected.durationMinutes)} from <DateTime value={selected.startsAt} /></dd>
                   <dt className="text-slate-500 dark:text-slate-400">Stage</dt>
                   <dd>{selected.stage ?? "Approval"}: {selected.required} approval{selected.required === 1 ? "" : "s"} needed{selected.approvalsSoFar.length ? ` — approved so far by ${selected.approvalsSoFar.join(", ")}` : ""}</dd>
+                  <dt className="text-slate-500 dark:text-slate-400">Policy</dt>
+                  <dd>
+                    <ul>
+                      {selected.reasons.map((reason) => (
+                        <li key={reason}>{reason}</li>
+                      ))}
+                    </ul>
+                  </dd>
+                  <dt className="text-slate-500 dark:text-slate-400">Decide by</dt>
+                  <dd>
+                    <DateTime value={selected.slaDueAt} />
+                    {selected.expiresAt ? <> · expires undecided <DateTime value={selected.expiresAt} /></> : null}
+                  </dd>
                   <dt className="text-slate-500 dark:text-slate-400">History</dt>
                   <dd>{selected.history.grants === 0 ? "First time on this resource" : <>{selected.history.grants} earlier grant{selected.history.grants === 1 ? "" : "s"} on this resource, last <DateTime value={selected.history.lastGrantAt} /></>}</dd>
                   <dt className="text-slate-500 dark:text-slate-400">Risk {selected.riskScore}</dt>
