@@ -3,7 +3,7 @@ import { createConnector } from "@/server/connectors";
 import type { Connector, GrantSpec } from "@/server/connectors/types";
 import { decryptSecret } from "@/server/crypto";
 import type { DbOrTx } from "@/server/db";
-import type { Connector as ConnectorRow, ProvisioningMode } from "@/server/generated/prisma/client";
+import { Prisma, type Connector as ConnectorRow, type ProvisioningMode } from "@/server/generated/prisma/client";
 import { DomainError } from "@/server/errors";
 
 export type ConnectorRowLike = Pick<ConnectorRow, "id" | "kind" | "settings" | "secretCiphertext">;
@@ -150,3 +150,34 @@ export const grantSpecSelect = {
   accessLevel: { select: { mode: true, privilege: true, name: true } },
   resource: { select: { target: true, name: true, connectorId: true } },
 } as const;
+
+/** A grant as provisioning, revocation and reconciliation read it (grantSpecSelect's shape). */
+export type GrantSpecRow = Prisma.GrantGetPayload<{ select: typeof grantSpecSelect }>;
+
+/**
+ * Grants by id in grantSpecSelect's shape, in one statement (the ORM's select is four: the grant, then
+ * each relation); `lock` takes their row locks. Every grant provisioned or revoked is read this way at
+ * least once, so it is on the lifecycle's hot path (docs/api.md, "Performance"). Missing ids are absent.
+ */
+export function grantSpecsByIds(db: DbOrTx, ids: readonly string[], options: { lock?: boolean } = {}): Promise<GrantSpecRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.$queryRaw<GrantSpecRow[]>`
+    SELECT g.id, g.status::text AS status, g."endsAt", g."startsAt", g.attempts, g."revocationReason"::text AS "revocationReason",
+           g."revokeRequestedAt", g."credentialCiphertext", g."credentialRevealedAt", g."failureAlertedAt", g."lastError",
+           g."breakGlass", g."requestId", g."resourceId",
+           json_build_object('id', i.id, 'email', i.email, 'name', i.name) AS identity,
+           json_build_object('mode', a.mode, 'privilege', a.privilege, 'name', a.name) AS "accessLevel",
+           json_build_object('target', r.target, 'name', r.name, 'connectorId', r."connectorId") AS resource
+      FROM "Grant" g
+      JOIN "Identity" i ON i.id = g."identityId"
+      JOIN "AccessLevel" a ON a.id = g."accessLevelId"
+      JOIN "Resource" r ON r.id = g."resourceId"
+     WHERE g.id = ANY(${[...ids]}::uuid[])
+     ORDER BY g.id
+     ${options.lock ? Prisma.sql`FOR UPDATE OF g` : Prisma.empty}`;
+}
+
+/** One grant by id in grantSpecSelect's shape, or null. */
+export async function grantSpecById(db: DbOrTx, id: string, options: { lock?: boolean } = {}): Promise<GrantSpecRow | null> {
+  return (await grantSpecsByIds(db, [id], options))[0] ?? null;
+}

@@ -4,14 +4,13 @@ import type { GrantOutcome } from "@/server/connectors/types";
 import { encryptSecret } from "@/server/crypto";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
-import { connectorRows, grantSpecFor, grantSpecSelect, withConnector, type ConnectorRowLike } from "@/server/domain/connectors/instance";
+import { connectorRows, grantSpecById, grantSpecFor, grantSpecsByIds, withConnector, type ConnectorRowLike, type GrantSpecRow } from "@/server/domain/connectors/instance";
 import { announceGrantChange } from "@/server/domain/grants/changes";
 import { claimDueProvisions } from "@/server/domain/grants/claims";
 import { notifyGrant } from "@/server/domain/grants/notify";
 import { recordDrift } from "@/server/domain/grants/reconcile";
 import { MAX_PROVISION_ATTEMPTS, retryDelayMs } from "@/server/domain/lifecycle/backoff";
 import { DomainError } from "@/server/errors";
-import type { Prisma } from "@/server/generated/prisma/client";
 import { appendLedgerEvent } from "@/server/ledger";
 
 const actor = systemActor("provisioner");
@@ -23,13 +22,12 @@ export interface ProvisionResult {
   error?: string;
 }
 
-type ClaimedGrant = Prisma.GrantGetPayload<{ select: typeof grantSpecSelect }>;
 
 /** Provisions every grant whose start has come (and retries due ones). Returns what happened to each. */
 export async function provisionDueGrants(db: Db, options: { limit?: number; grantIds?: readonly string[]; leaseMs?: number } = {}): Promise<ProvisionResult[]> {
   const ids = await claimDueProvisions(db, options.limit ?? 100, { ids: options.grantIds, leaseMs: options.leaseMs });
   if (!ids.length) return [];
-  const grants = await db.grant.findMany({ where: { id: { in: ids } }, select: grantSpecSelect });
+  const grants = await grantSpecsByIds(db, ids);
   const rows = await connectorRows(db, grants.map((g) => g.resource.connectorId));
   // Side by side; each target's concurrency is bounded by its connector. Each outcome is announced as it
   // commits, so a caller waiting for that grant (the API's ?wait=) answers without polling for it.
@@ -47,7 +45,7 @@ export async function provisionDueGrants(db: Db, options: { limit?: number; gran
  * ACTIVE and ledgers it. A crash between the target call and the commit is safe: the claim's lease runs
  * out, the next attempt repeats the idempotent grant (replacing a credential nobody saw).
  */
-export async function provisionClaimedGrant(db: Db, grant: ClaimedGrant, row: ConnectorRowLike | undefined): Promise<ProvisionResult> {
+export async function provisionClaimedGrant(db: Db, grant: GrantSpecRow, row: ConnectorRowLike | undefined): Promise<ProvisionResult> {
   if (grant.status !== "PROVISIONING") return { grantId: grant.id, status: "skipped" };
   // A retry of an ephemeral login whose password was never stored must issue a fresh one.
   const rotateCredential = grant.accessLevel.mode === "EPHEMERAL_CREDENTIAL" && grant.attempts > 1 && !grant.credentialCiphertext;
@@ -67,8 +65,8 @@ export async function provisionClaimedGrant(db: Db, grant: ClaimedGrant, row: Co
 
   const credentialCiphertext = outcome.credential ? encryptSecret(JSON.stringify(outcome.credential), grant.id) : null;
   const result = await db.$transaction(async (tx): Promise<ProvisionResult["status"]> => {
-    await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grant.id}::uuid FOR UPDATE`;
-    const current = await tx.grant.findUniqueOrThrow({ where: { id: grant.id }, select: { status: true, credentialCiphertext: true } });
+    const current = await grantSpecById(tx, grant.id, { lock: true });
+    if (!current) throw new Error(`grant ${grant.id} vanished while being provisioned`);
     if (current.status === "REVOKING") {
       // Released or expired while we were provisioning: hand over, so the revoker removes what we made now.
       await tx.grant.update({ where: { id: grant.id }, data: { nextAttemptAt: new Date(0) } });
@@ -120,7 +118,7 @@ export async function provisionClaimedGrant(db: Db, grant: ClaimedGrant, row: Co
  * at once, and record it as drift when there was something to remove.
  */
 async function undoLateProvision(db: Db, grantId: string, row: ConnectorRowLike | undefined): Promise<void> {
-  const grant = await db.grant.findUnique({ where: { id: grantId }, select: grantSpecSelect });
+  const grant = await grantSpecById(db, grantId);
   if (!grant || !row || (grant.status !== "REVOKED" && grant.status !== "FAILED")) return;
   try {
     const outcome = await withConnector(row, (connector) => connector.revoke(grantSpecFor(grant)));
@@ -139,8 +137,8 @@ async function recordProvisionFailure(db: Db, grantId: string, attempts: number,
   const retryable = !isConnectorError(error) || error.retryable;
   const giveUp = !retryable || attempts >= MAX_PROVISION_ATTEMPTS;
   const status = await db.$transaction(async (tx): Promise<ProvisionResult["status"]> => {
-    await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grantId}::uuid FOR UPDATE`;
-    const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId }, select: grantSpecSelect });
+    const grant = await grantSpecById(tx, grantId, { lock: true });
+    if (!grant) throw new Error(`grant ${grantId} vanished while being provisioned`);
     const now = await dbNow(tx);
     if (grant.status === "REVOKING") {
       // Released or expired meanwhile: give up our lease so the revoker cleans up whatever we left now.
@@ -174,7 +172,7 @@ async function recordProvisionFailure(db: Db, grantId: string, attempts: number,
 }
 
 async function cleanUpFailedGrant(db: Db, grantId: string): Promise<void> {
-  const grant = await db.grant.findUnique({ where: { id: grantId }, select: grantSpecSelect });
+  const grant = await grantSpecById(db, grantId);
   if (!grant || grant.status !== "FAILED") return;
   const rows = await connectorRows(db, [grant.resource.connectorId]);
   const row = rows.get(grant.resource.connectorId ?? "");

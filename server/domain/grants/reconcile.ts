@@ -3,8 +3,7 @@ import type { InventoryEntry } from "@/server/connectors/types";
 import { encryptSecret } from "@/server/crypto";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
-import { grantSpecFor, grantSpecSelect, withConnector, type ConnectorRowLike } from "@/server/domain/connectors/instance";
-import type { Prisma } from "@/server/generated/prisma/client";
+import { grantSpecById, grantSpecFor, grantSpecSelect, withConnector, type ConnectorRowLike, type GrantSpecRow } from "@/server/domain/connectors/instance";
 import { appendLedgerEvent } from "@/server/ledger";
 
 const reconciler = systemActor("reconciler");
@@ -23,7 +22,7 @@ export interface ReconcileReport {
   checked: number;
 }
 
-type SpecGrant = Prisma.GrantGetPayload<{ select: typeof grantSpecSelect }>;
+
 
 /**
  * Compares what Keycard says should exist with what each target actually holds (its inventory). Access
@@ -98,7 +97,7 @@ async function restoreMissingAccess(db: Db, row: ConnectorRowLike & { name: stri
 }
 
 /** One `access/grant.drift_found` event: access found where the grant says it should not be (or missing). */
-export async function recordDrift(db: Db, actor: Actor, grant: SpecGrant, event: { summary: string; data: Record<string, string | number | boolean | null> }) {
+export async function recordDrift(db: Db, actor: Actor, grant: GrantSpecRow, event: { summary: string; data: Record<string, string | number | boolean | null> }) {
   await db.$transaction((tx) =>
     appendLedgerEvent(tx, {
       action: "access/grant.drift_found",
@@ -121,7 +120,7 @@ export async function recordDrift(db: Db, actor: Actor, grant: SpecGrant, event:
  * applied is removed again at once. A credential issued because the login had to be re-created replaces
  * the holder's old one, which no longer works: it is stored so they can see it (once).
  */
-async function applyGrant(db: Db, grant: SpecGrant, row: ConnectorRowLike): Promise<{ state: "applied" | "undone"; credentialReissued: boolean }> {
+async function applyGrant(db: Db, grant: GrantSpecRow, row: ConnectorRowLike): Promise<{ state: "applied" | "undone"; credentialReissued: boolean }> {
   const spec = grantSpecFor(grant);
   const outcome = await withConnector(row, (connector) => connector.grant(spec));
   const stillActive = await db.$transaction(async (tx) => {
@@ -140,7 +139,7 @@ async function applyGrant(db: Db, grant: SpecGrant, row: ConnectorRowLike): Prom
 
 /** After an extension, re-applies the grant so targets that hold the end themselves (VALID UNTIL) move it. */
 export async function reapplyGrant(db: Db, grantId: string): Promise<boolean> {
-  const grant = await db.grant.findUnique({ where: { id: grantId }, select: grantSpecSelect });
+  const grant = await grantSpecById(db, grantId);
   if (!grant || grant.status !== "ACTIVE") return false;
   const resource = await db.resource.findUnique({ where: { id: grant.resourceId }, select: { connector: true } });
   if (!resource?.connector) return false;

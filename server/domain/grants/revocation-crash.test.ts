@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { decryptSecret } from "@/server/crypto";
-import { closeConnectors, connectorFromRow, grantSpecFor, grantSpecSelect } from "@/server/domain/connectors/instance";
+import { closeConnectors, connectorFromRow, grantSpecFor, grantSpecsByIds } from "@/server/domain/connectors/instance";
 import { claimDueProvisions, claimDueRevocations, markExpiredGrants } from "@/server/domain/grants/claims";
 import { releaseGrant } from "@/server/domain/grants/mutations";
 import { provisionDueGrants } from "@/server/domain/grants/provisioning";
@@ -100,7 +100,7 @@ describe("a worker that dies mid-revocation", () => {
     const claimed = await claimDueRevocations(database.prisma, ids.length, { ids, leaseMs: 1_500 });
     expect(claimed.sort()).toEqual([...ids].sort());
     const row = await database.prisma.connector.findUniqueOrThrow({ where: { id: world.connectorId } });
-    const grants = await database.prisma.grant.findMany({ where: { id: { in: ids } }, select: grantSpecSelect });
+    const grants = await grantSpecsByIds(database.prisma, ids);
     const removedByTheDead = new Set(grants.filter(() => Math.random() < 0.5).map((g) => g.id));
     for (const grant of grants) if (removedByTheDead.has(grant.id)) await connectorFromRow(row).revoke(grantSpecFor(grant));
 
@@ -124,7 +124,7 @@ describe("a worker that dies mid-revocation", () => {
     const claimed = await claimDueProvisions(database.prisma, ids.length, { ids, leaseMs: 800 });
     expect(claimed).toHaveLength(ids.length);
     const row = await database.prisma.connector.findUniqueOrThrow({ where: { id: world.connectorId } });
-    const grants = await database.prisma.grant.findMany({ where: { id: { in: ids } }, select: grantSpecSelect });
+    const grants = await grantSpecsByIds(database.prisma, ids);
     // The logins exist in the target; their passwords died with the process.
     for (const grant of grants) await connectorFromRow(row).grant(grantSpecFor(grant));
     await sleep(900);

@@ -4,7 +4,7 @@ import { seedDemo } from "@/prisma/seed";
 import { ephemeralPrincipalName } from "@/server/connectors/identifiers";
 import { decryptSecret } from "@/server/crypto";
 import { dbNow } from "@/server/db/clock";
-import { closeConnectors, grantSpecFor, grantSpecSelect } from "@/server/domain/connectors/instance";
+import { closeConnectors, grantSpecFor, grantSpecsByIds } from "@/server/domain/connectors/instance";
 import { expireGrantIfDue } from "@/server/domain/grants/expiry";
 import { releaseGrant } from "@/server/domain/grants/mutations";
 import { reapplyGrant } from "@/server/domain/grants/reconcile";
@@ -109,7 +109,7 @@ describe("extension, early release and expiry racing each other", () => {
     // The extension events are delivered now (the target's VALID UNTIL moves with them).
     for (const id of extended) await reapplyGrant(database.prisma, id);
 
-    const after = await database.prisma.grant.findMany({ where: { id: { in: ids } }, select: grantSpecSelect });
+    const after = await grantSpecsByIds(database.prisma, ids);
     const revokedEvents = await database.prisma.ledgerEvent.groupBy({ by: ["grantId"], where: { grantId: { in: ids }, action: "access/grant.revoked" }, _count: { _all: true } });
     const revokedCount = new Map(revokedEvents.map((e) => [e.grantId, e._count._all]));
     for (const grant of after) {

@@ -2,13 +2,12 @@ import { systemActor, type Actor } from "@/server/actor";
 import type { RevokeOutcome } from "@/server/connectors/types";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
-import { connectorRows, grantSpecFor, grantSpecSelect, withConnector } from "@/server/domain/connectors/instance";
+import { connectorRows, grantSpecById, grantSpecFor, grantSpecsByIds, withConnector, type GrantSpecRow } from "@/server/domain/connectors/instance";
 import { claimDueRevocations, claimOverdueRevocationAlerts, markExpiredGrants } from "@/server/domain/grants/claims";
 import { notifyGrant, notifyGrants } from "@/server/domain/grants/notify";
 import { commitRevocation } from "@/server/domain/grants/revocation-commit";
 import { REVOKE_ALERT_AFTER_MS, REVOKE_RETRY, retryDelayMs, SWEEP_BATCH } from "@/server/domain/lifecycle/backoff";
 import { DomainError } from "@/server/errors";
-import type { Prisma } from "@/server/generated/prisma/client";
 
 export interface RevokeResult {
   grantId: string;
@@ -29,7 +28,6 @@ export interface RevokeOptions {
   alertAfterMs?: number;
 }
 
-type ClaimedGrant = Prisma.GrantGetPayload<{ select: typeof grantSpecSelect }>;
 
 /**
  * The one revocation path. The per-grant timer, the sweeper, release, admin revoke and reconciliation all
@@ -55,13 +53,13 @@ export async function revokeDueGrants(db: Db, options: RevokeOptions = {}): Prom
  */
 export async function revokeClaimedGrants(db: Db, ids: readonly string[], options: Pick<RevokeOptions, "actor" | "alertAfterMs"> = {}): Promise<RevokeResult[]> {
   if (!ids.length) return [];
-  const grants = await db.grant.findMany({ where: { id: { in: [...ids] } }, select: grantSpecSelect });
+  const grants = await grantSpecsByIds(db, ids);
   const rows = await connectorRows(db, grants.map((g) => g.resource.connectorId));
   const actor = options.actor ?? systemActor("revoker");
   return Promise.all(grants.map((grant) => revokeOne(db, grant, rows.get(grant.resource.connectorId ?? ""), actor, options.alertAfterMs)));
 }
 
-async function revokeOne(db: Db, grant: ClaimedGrant, row: Parameters<typeof withConnector>[0] | undefined, actor: Actor, alertAfterMs?: number): Promise<RevokeResult> {
+async function revokeOne(db: Db, grant: GrantSpecRow, row: Parameters<typeof withConnector>[0] | undefined, actor: Actor, alertAfterMs?: number): Promise<RevokeResult> {
   if (grant.status !== "REVOKING") return { grantId: grant.id, status: "skipped" };
   let outcome: RevokeOutcome;
   try {
@@ -93,9 +91,8 @@ async function recordRevokeFailure(db: Db, grantId: string, error: unknown, aler
   const message = messageOf(error);
   try {
     await db.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT id FROM "Grant" WHERE id = ${grantId}::uuid FOR UPDATE`;
-      const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId }, select: grantSpecSelect });
-      if (grant.status !== "REVOKING") return;
+      const grant = await grantSpecById(tx, grantId, { lock: true });
+      if (grant?.status !== "REVOKING") return;
       const now = await dbNow(tx);
       const due = dueAt(grant);
       const alert = !grant.failureAlertedAt && now.getTime() - due.getTime() >= alertAfterMs;
@@ -136,7 +133,7 @@ export async function alertOverdueRevocations(db: Db, afterMs = REVOKE_ALERT_AFT
   return db.$transaction(async (tx) => {
     const ids = await claimOverdueRevocationAlerts(tx, afterMs);
     if (!ids.length) return [];
-    const grants = await tx.grant.findMany({ where: { id: { in: ids } }, select: grantSpecSelect });
+    const grants = await grantSpecsByIds(tx, ids);
     await notifyGrants(
       tx,
       "revoke_failing",

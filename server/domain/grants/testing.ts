@@ -8,7 +8,7 @@ import { realServers, uniqueSuffix } from "@/server/connectors/testing";
 import { encryptSecret } from "@/server/crypto";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
-import { grantSpecFor, grantSpecSelect } from "@/server/domain/connectors/instance";
+import { grantSpecFor, grantSpecsByIds } from "@/server/domain/connectors/instance";
 import { provisionDueGrants } from "@/server/domain/grants/provisioning";
 import { toActor } from "@/server/domain/identities/queries";
 
@@ -242,7 +242,7 @@ export interface RevocationAudit {
  * person still holds the access (union semantics).
  */
 export async function auditRevoked(db: Db, world: FaultWorld, ids: string[], options: { covered?: (grantId: string) => boolean } = {}): Promise<RevocationAudit> {
-  const grants = await db.grant.findMany({ where: { id: { in: ids } }, select: grantSpecSelect });
+  const grants = await grantSpecsByIds(db, ids);
   const events = await db.ledgerEvent.groupBy({ by: ["grantId"], where: { grantId: { in: ids }, action: "access/grant.revoked" }, _count: { _all: true } });
   const counts = new Map(events.map((e) => [e.grantId ?? "", e._count._all]));
   const audit: RevocationAudit = { grants: ids.length, missed: [], notRevoked: [], eventCounts: {} };
