@@ -35,6 +35,10 @@ describe("AdmissionGate", () => {
     gate.leave();
     expect(gate.load).toEqual({ active: 0, waiting: 0 });
     expect(await gate.enter()).toBe(true);
+    // A client that is already gone never queues, even for a free place.
+    const gone = new AbortController();
+    gone.abort();
+    expect(await new AdmissionGate(1, 1_000).enter(gone.signal)).toBe(false);
   });
 
   it("admitted() frees its place when the work ends or throws, and outside() lets others in meanwhile", async () => {

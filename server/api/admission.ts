@@ -9,9 +9,10 @@ import { busyError } from "@/server/api/errors";
  * longer to be provisioned (docs/api.md, "Performance"). Admitted a few at a time, machine calls finish
  * one after another at the same throughput, while pages and jobs, which are not gated, keep their pace.
  *
- * A call that cannot be admitted within `maxQueueMs` is answered 503 with Retry-After (nothing was
- * changed); a waiting call whose client goes away leaves the queue. A long poll gives its place up
- * while it waits for the grant (`outside`).
+ * Only authenticated calls within their rate limit queue (server/api/handler.ts). A call that cannot be
+ * admitted within `maxQueueMs` is answered 503 with Retry-After (nothing was changed); a waiting call
+ * whose client goes away leaves the queue. A long poll gives its place up while it waits for the grant
+ * (`outside`).
  */
 export class AdmissionGate {
   private active = 0;
@@ -29,6 +30,7 @@ export class AdmissionGate {
 
   /** Waits for a place; false when none came within maxQueueMs or the client went away. */
   enter(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
     if (this.active < this.limit && this.queue.length === 0) {
       this.active += 1;
       return Promise.resolve(true);

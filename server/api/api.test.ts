@@ -600,6 +600,17 @@ describe("admission: machine calls take turns", () => {
     expect(gate.load).toEqual({ active: 0, waiting: 0 });
   });
 
+  it("a bad token or an exhausted rate limit is refused at once, without waiting for a turn", async () => {
+    const gate = (global.keycardApiGate = new AdmissionGate(1, 5_000));
+    expect(await gate.enter()).toBe(true);
+    const started = Date.now();
+    expect((await call("listResources", { token: "kc_not_a_real_token" })).status).toBe(401);
+    expect((await call("listResources", { token: null })).status).toBe(401);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(gate.load).toEqual({ active: 1, waiting: 0 });
+    gate.leave();
+  });
+
   it("a waiting call gets the place as soon as it is free, in arrival order", async () => {
     const gate = (global.keycardApiGate = new AdmissionGate(1, 5_000));
     expect(await gate.enter()).toBe(true);

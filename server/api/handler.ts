@@ -16,8 +16,9 @@ import { DomainError, isDomainError } from "@/server/errors";
  * and its OpenAPI operation are both built from this, so the document cannot drift from what runs.
  *
  * Every call goes through the same steps, in this order, each failing with its own status:
- * its turn among the calls admitted at once (503 after KEYCARD_API_QUEUE_SECONDS) → bearer token (401) → per-token rate limit (429) → token scope + role (403) → path id (404) →
- * query (400) → media type (415) → body size (413) → body JSON + schema (400) → the domain.
+ * bearer token (401) → per-token rate limit (429) → token scope + role (403) → its turn among the calls
+ * admitted at once (503 after KEYCARD_API_QUEUE_SECONDS) → path id (404) → query (400) → media type (415)
+ * → body size (413) → body JSON + schema (400) → the domain.
  */
 
 export type HttpMethod = "GET" | "POST";
@@ -141,14 +142,15 @@ export function defineEndpoint<P extends z.ZodType, Q extends z.ZodType, B exten
   async function handler(request: Request, context?: RouteContext): Promise<Response> {
     const headers = new Headers({ "Cache-Control": "no-store" });
     try {
-      const result = await admitted(apiAdmissionGate(), request.signal, async (slot) => {
-        const database = db();
-        const rate = apiRateLimit();
-        const call = await authenticateApiToken(database, request.headers.get("authorization"), clientIp(request), rate);
-        rateLimit(call, rate, headers);
-        const { actor } = call;
-        assertScope(actor, spec.scopes);
+      const database = db();
+      const rate = apiRateLimit();
+      const call = await authenticateApiToken(database, request.headers.get("authorization"), clientIp(request), rate);
+      rateLimit(call, rate, headers);
+      const { actor } = call;
+      assertScope(actor, spec.scopes);
 
+      // Only authenticated calls within their rate limit queue: a flood of bad tokens never takes a turn.
+      const result = await admitted(apiAdmissionGate(), request.signal, async (slot) => {
         const params = spec.params.safeParse((await context?.params) ?? {});
         if (!params.success) throw new DomainError("NOT_FOUND", spec.notFoundMessage ?? "Not found.");
         const query = spec.query.parse(queryObject(new URL(request.url)));
