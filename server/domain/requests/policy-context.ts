@@ -99,7 +99,7 @@ export async function loadPolicyInput(db: DbOrTx, args: LoadPolicyInputArgs) {
           AND gr.status IN ('SCHEDULED', 'PROVISIONING', 'ACTIVE')) AS "activeGrantsForResource",
       -- The resource's own policy if it has one (even without a current version: that fails closed), else its tier's default.
       (SELECT json_build_object('id', p.id, 'name', p.name, 'versionId', v.id, 'version', v.version, 'rules', v.rules)
-         FROM "Resource" x JOIN "Policy" p ON p."resourceId" = x.id OR p.tier = x.tier
+         FROM "Resource" x JOIN "Policy" p ON p."resourceId" = x.id OR (p.tier = x.tier AND p."resourceId" IS NULL)
          LEFT JOIN "PolicyVersion" v ON v.id = p."currentVersionId"
         WHERE x.id = ${args.resourceId}::uuid
         ORDER BY p."resourceId" IS NULL LIMIT 1) AS policy`;
