@@ -1,5 +1,6 @@
 import type { DbOrTx } from "@/server/db";
 import type { Prisma } from "@/server/generated/prisma/client";
+import type { IdentityKind, IdentityStatus } from "@/server/generated/prisma/enums";
 import { notificationConfig } from "@/server/notifications/config";
 import { cleanText, oneLine } from "@/server/notifications/format";
 import { DELIVERY_KEY, type Channel, type DeliveryTarget, type NotificationItem } from "@/server/notifications/types";
@@ -36,11 +37,7 @@ export async function enqueueNotifications(tx: DbOrTx, items: readonly Notificat
   const personIds = [...new Set(items.map((item) => item.recipientId).filter((id): id is string => Boolean(id)))];
   const broadcastKinds = new Set(items.filter((item) => item.recipientId === null && channelsOf(item).includes("WEBHOOK")).map((item) => item.kind));
 
-  // One after the other: inside a transaction there is one connection, and pg deprecates overlapping queries on it.
-  const people = personIds.length
-    ? await tx.identity.findMany({ where: { id: { in: personIds } }, select: { id: true, email: true, kind: true, status: true } })
-    : [];
-  const endpoints = broadcastKinds.size ? await tx.webhookEndpoint.findMany({ where: { enabled: true }, select: { id: true, kinds: true } }) : [];
+  const { people, endpoints } = await readAudience(tx, personIds, broadcastKinds.size > 0);
   const peopleById = new Map(people.map((person) => [person.id, person]));
 
   const rows = new Map<string, Row>();
@@ -90,6 +87,26 @@ export async function enqueueNotifications(tx: DbOrTx, items: readonly Notificat
   // RETURNING only the inserted rows: keys that already existed are neither written nor counted.
   const created = await tx.notification.createManyAndReturn({ data: [...rows.values()], skipDuplicates: true, select: { status: true } });
   return { created: created.length, deliverable: created.filter((row) => row.status === "PENDING").length };
+}
+
+interface Audience {
+  people: { id: string; email: string | null; kind: IdentityKind; status: IdentityStatus }[];
+  endpoints: { id: string; kinds: string[] }[];
+}
+
+/**
+ * The recipients and, when a broadcast is among the items, the enabled webhook endpoints, in one
+ * statement: every lifecycle step enqueues notifications inside its transaction (docs/api.md, "Performance").
+ */
+async function readAudience(tx: DbOrTx, personIds: readonly string[], withEndpoints: boolean): Promise<Audience> {
+  if (personIds.length === 0 && !withEndpoints) return { people: [], endpoints: [] };
+  const [row] = await tx.$queryRaw<Audience[]>`
+    SELECT
+      coalesce((SELECT json_agg(json_build_object('id', i.id, 'email', i.email, 'kind', i.kind, 'status', i.status))
+                  FROM "Identity" i WHERE i.id = ANY(${[...personIds]}::uuid[])), '[]'::json) AS people,
+      CASE WHEN ${withEndpoints} THEN coalesce((SELECT json_agg(json_build_object('id', e.id, 'kinds', e.kinds))
+                  FROM "WebhookEndpoint" e WHERE e.enabled), '[]'::json) ELSE '[]'::json END AS endpoints`;
+  return row ?? { people: [], endpoints: [] };
 }
 
 function channelsOf(item: NotificationItem): readonly Channel[] {
