@@ -69,12 +69,9 @@ async function fillInboxes() {
   }
 }
 
-/**
- * The inbox read the long way with the ORM (as it was before it became one statement): the oracle. It
- * reads every candidate, keeps the current stage, sorts and cuts the page in code.
- */
-async function expectedInbox(db: Db, me: string, filters: { q?: string; tier?: number }) {
-  const q = filters.q === undefined ? undefined : escapeLike(sanitizeSearchText(filters.q));
+/** The search and tier filters as the ORM writes them (text escaped: `contains` would pass wildcards through). */
+function ormRequestFilter(filters: { q?: string; tier?: number }) {
+  const q = filters.q === undefined ? "" : escapeLike(sanitizeSearchText(filters.q));
   const search = q
     ? {
         OR: [
@@ -85,10 +82,32 @@ async function expectedInbox(db: Db, me: string, filters: { q?: string; tier?: n
         ],
       }
     : {};
-  const tier = filters.tier ? { resource: { tier: filters.tier } } : {};
+  return { ...search, ...(filters.tier ? { resource: { tier: filters.tier } } : {}) };
+}
+
+/** My decisions read with the ORM: the history tab's oracle. */
+async function expectedDecisions(db: Db, me: string, filters: { q?: string; tier?: number }) {
+  const decisions = await db.approvalDecision.findMany({
+    where: { approverId: me, request: ormRequestFilter(filters) },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: 100,
+    include: {
+      request: {
+        select: { id: true, status: true, durationMinutes: true, justification: true, requester: { select: { name: true } }, resource: { select: { name: true, tier: true } }, accessLevel: { select: { name: true } } },
+      },
+    },
+  });
+  return decisions.map((d) => ({ id: d.id, decision: d.decision, comment: d.comment, at: d.createdAt, request: d.request }));
+}
+
+/**
+ * The inbox read the long way with the ORM (as it was before it became one statement): the oracle. It
+ * reads every candidate, keeps the current stage, sorts and cuts the page in code.
+ */
+async function expectedInbox(db: Db, me: string, filters: { q?: string; tier?: number }) {
   const now = new Date();
   const rows = await db.accessRequest.findMany({
-    where: { status: "PENDING", requesterId: { not: me }, approvers: { some: { identityId: me } }, decisions: { none: { approverId: me } }, ...search, ...tier },
+    where: { status: "PENDING", requesterId: { not: me }, approvers: { some: { identityId: me } }, decisions: { none: { approverId: me } }, ...ormRequestFilter(filters) },
     include: {
       requester: {
         include: {
@@ -190,14 +209,16 @@ describe("the approver's inbox", () => {
       handledSeen += got.handled.length;
       for (const row of got.pending) expect(row.requester.name).not.toBe(name);
     }
-    // The fixture must exercise the query: requests waiting, part-approved ones, and ones handled by others.
+    // The fixture must exercise the queries: requests waiting, part-approved ones, handled by others, decided by me.
+    const decided = await Promise.all(approverNames().map((name) => as(name).requests.inbox({ tab: "history" })));
+    expect(decided.flatMap((tab) => tab.history).length).toBeGreaterThan(5);
     expect(pendingSeen).toBeGreaterThan(20);
     expect(handledSeen).toBeGreaterThan(3);
     const partApproved = (await Promise.all(approverNames().map((name) => as(name).requests.inbox({ tab: "pending" })))).flatMap((inbox) => inbox.pending).filter((r) => r.approvalsSoFar.length > 0);
     expect(partApproved.length).toBeGreaterThan(0);
   });
 
-  it("filters by text (as data: % _ \\ and NUL are literal) and by tier, as the ORM does", async () => {
+  it("filters both tabs by text (as data: % _ \\ and NUL are literal) and by tier, as the ORM does", async () => {
     const queries = ["%", "_", "\\", "100%", "order_42", "C:\\temp", "inc-10", "BACKLOG", "warehouse", "\u0000", "a\u0000b", "   ", "Kenji", "zzz-no-match"];
     for (const name of approverNames()) {
       const me = people[name]!.id;
@@ -206,7 +227,12 @@ describe("the approver's inbox", () => {
         const want = await expectedInbox(database.prisma, me, { q });
         expect(got.pending.map((r) => r.id), `${name} q=${JSON.stringify(q)}`).toEqual(want.pending.map((r) => r.id));
       }
+      for (const q of [undefined, "%", "inc-10", "BACKLOG", "\u0000"]) {
+        const got = await as(name).requests.inbox({ tab: "history", q });
+        expect(got.history, `${name} history q=${JSON.stringify(q)}`).toEqual(await expectedDecisions(database.prisma, me, { q }));
+      }
       for (const tier of [1, 2, 3]) {
+        expect((await as(name).requests.inbox({ tab: "history", tier })).history).toEqual(await expectedDecisions(database.prisma, me, { tier }));
         const got = await as(name).requests.inbox({ tab: "pending", tier });
         expect(got.pending.map((r) => r.id), `${name} tier=${tier}`).toEqual((await expectedInbox(database.prisma, me, { tier })).pending.map((r) => r.id));
         for (const row of got.pending) expect(row.resource.tier).toBe(tier);

@@ -1,9 +1,9 @@
 import { assertCan } from "@/server/auth/permissions";
-import { escapeLike, likePattern, sanitizeSearchText } from "@/server/db/like";
+import { likePattern, sanitizeSearchText } from "@/server/db/like";
 import type { PersonCtx } from "@/server/domain/context";
 import type { StoredDecision } from "@/server/domain/requests/records";
 import { Prisma } from "@/server/generated/prisma/client";
-import type { IdentityKind, RequestKind, RequestStatus, Role } from "@/server/generated/prisma/enums";
+import type { DecisionKind, IdentityKind, RequestKind, RequestStatus, Role } from "@/server/generated/prisma/enums";
 
 export interface InboxFilters {
   tab: "pending" | "history";
@@ -11,8 +11,8 @@ export interface InboxFilters {
   tier?: number;
 }
 
-/** Requests per page of the pending tab (most urgent first). */
-export const INBOX_PAGE_SIZE = 100;
+/** Requests per page of the pending tab (most urgent first), and decisions in the history tab. */
+const INBOX_PAGE_SIZE = 100;
 /** How long a request routed to me and handled by someone else stays in view. */
 const HANDLED_WINDOW_HOURS = 24;
 
@@ -84,26 +84,26 @@ export async function listInbox(filters: InboxFilters, ctx: PersonCtx) {
   const [pendingRows, handledRows] = await Promise.all([pendingPage(filters, ctx), recentlyHandled(ctx)]);
   return {
     pending: pendingRows.map((r) => ({
-        id: r.id,
-        kind: r.kind,
-        createdAt: r.createdAt,
-        slaDueAt: r.slaDueAt,
-        expiresAt: r.expiresAt,
-        durationMinutes: r.durationMinutes,
-        startsAt: r.startsAt,
-        justification: r.justification,
-        ticketRef: r.ticketRef,
-        riskScore: r.riskScore,
-        riskReasons: r.riskReasons,
-        reasons: r.reasons,
-        stage: r.stage,
-        required: r.required ?? 1,
-        approvalsSoFar: r.approvalsSoFar,
-        requester: { name: r.requesterName, title: r.requesterTitle, kind: r.requesterKind, roles: r.requesterRoles, team: r.team, onCall: r.onCall },
-        resource: { id: r.resourceId, name: r.resourceName, tier: r.resourceTier },
-        accessLevel: { id: r.accessLevelId, name: r.accessLevelName },
-        history: { grants: r.grants, lastGrantAt: r.lastGrantAt },
-      })),
+      id: r.id,
+      kind: r.kind,
+      createdAt: r.createdAt,
+      slaDueAt: r.slaDueAt,
+      expiresAt: r.expiresAt,
+      durationMinutes: r.durationMinutes,
+      startsAt: r.startsAt,
+      justification: r.justification,
+      ticketRef: r.ticketRef,
+      riskScore: r.riskScore,
+      riskReasons: r.riskReasons,
+      reasons: r.reasons,
+      stage: r.stage,
+      required: r.required ?? 1,
+      approvalsSoFar: r.approvalsSoFar,
+      requester: { name: r.requesterName, title: r.requesterTitle, kind: r.requesterKind, roles: r.requesterRoles, team: r.team, onCall: r.onCall },
+      resource: { id: r.resourceId, name: r.resourceName, tier: r.resourceTier },
+      accessLevel: { id: r.accessLevelId, name: r.accessLevelName },
+      history: { grants: r.grants, lastGrantAt: r.lastGrantAt },
+    })),
     handled: handledRows,
     history: [],
   };
@@ -170,30 +170,36 @@ function recentlyHandled(ctx: PersonCtx): Promise<HandledRow[]> {
     LIMIT 20`;
 }
 
-/** My own decisions, newest first. */
-async function listMyDecisions(filters: InboxFilters, ctx: PersonCtx) {
-  // The ORM's `contains` passes LIKE wildcards through: escaped, "%" finds a percent sign, not everything.
-  const q = filters.q === undefined ? "" : escapeLike(sanitizeSearchText(filters.q));
-  const search = q
-    ? {
-        OR: [
-          { requester: { name: { contains: q, mode: "insensitive" as const } } },
-          { resource: { name: { contains: q, mode: "insensitive" as const } } },
-          { justification: { contains: q, mode: "insensitive" as const } },
-          { ticketRef: { contains: q, mode: "insensitive" as const } },
-        ],
-      }
-    : {};
-  const tier = filters.tier ? { resource: { tier: filters.tier } } : {};
-  const decisions = await ctx.db.approvalDecision.findMany({
-    where: { approverId: ctx.actor.id, request: { ...search, ...tier } },
-    orderBy: { createdAt: "desc" },
-    take: 100,
-    include: {
-      request: {
-        select: { id: true, status: true, durationMinutes: true, justification: true, requester: { select: { name: true } }, resource: { select: { name: true, tier: true } }, accessLevel: { select: { name: true } } },
-      },
-    },
-  });
-  return decisions.map((d) => ({ id: d.id, decision: d.decision, comment: d.comment, at: d.createdAt, request: d.request }));
+interface DecisionRow {
+  id: string;
+  decision: DecisionKind;
+  comment: string | null;
+  at: Date;
+  request: {
+    id: string;
+    status: RequestStatus;
+    durationMinutes: number;
+    justification: string;
+    requester: { name: string };
+    resource: { name: string; tier: number };
+    accessLevel: { name: string };
+  };
+}
+
+/** My own decisions, newest first, filtered like the pending page. */
+function listMyDecisions(filters: InboxFilters, ctx: PersonCtx): Promise<DecisionRow[]> {
+  return ctx.db.$queryRaw<DecisionRow[]>`
+    SELECT d.id, d.decision::text AS decision, d.comment, d."createdAt" AS at,
+           json_build_object('id', r.id, 'status', r.status, 'durationMinutes', r."durationMinutes", 'justification', r.justification,
+             'requester', json_build_object('name', q.name), 'resource', json_build_object('name', res.name, 'tier', res.tier),
+             'accessLevel', json_build_object('name', al.name)) AS request
+      FROM "ApprovalDecision" d
+      JOIN "AccessRequest" r ON r.id = d."requestId"
+      JOIN "Identity" q ON q.id = r."requesterId"
+      JOIN "Resource" res ON res.id = r."resourceId"
+      JOIN "AccessLevel" al ON al.id = r."accessLevelId"
+     WHERE d."approverId" = ${ctx.actor.id}::uuid
+       ${filterSql(filters)}
+     ORDER BY d."createdAt" DESC, d.id DESC
+     LIMIT ${INBOX_PAGE_SIZE}`;
 }
