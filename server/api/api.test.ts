@@ -10,6 +10,7 @@ import { endpoints } from "@/server/api/endpoints";
 import { errorToResponse, ZApiError } from "@/server/api/errors";
 import { buildOpenApiDocument } from "@/server/api/openapi";
 import * as views from "@/server/api/views";
+import { eventually } from "@/server/connectors/testing";
 import { encryptSecret } from "@/server/crypto";
 import { toActor } from "@/server/domain/identities/queries";
 import { setIdentityStatus } from "@/server/domain/identities/mutations";
@@ -615,8 +616,12 @@ describe("admission: machine calls take turns", () => {
     const gate = (global.keycardApiGate = new AdmissionGate(1, 5_000));
     expect(await gate.enter()).toBe(true);
     const order: string[] = [];
+    // Authentication comes before the queue and takes its own time: start the second call only once the
+    // first is queued, so the arrival order is the one written here.
     const first = call("listResources", { token: machineToken }).then((r) => (order.push("first"), r));
+    await eventually(() => gate.load.waiting === 1);
     const second = call("listGrants", { token: machineToken }).then((r) => (order.push("second"), r));
+    await eventually(() => gate.load.waiting === 2);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(order).toEqual([]);
     expect(gate.load).toEqual({ active: 1, waiting: 2 });
