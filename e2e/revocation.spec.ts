@@ -103,6 +103,8 @@ test("write access to a real PostgreSQL ends on time: the live session is cut, a
   await page.getByLabel("Justification").fill("Backfill two staging orders for the refund test");
   const submit = page.getByRole("button", { name: /Submit request|Get access/ });
   await submit.click();
+  // The form moves to the request's page once the request exists: read its id from there, not from the form.
+  await expect(page).toHaveURL(/\/access\/requests\/[0-9a-f-]+$/);
   const requestUrl = page.url();
   if ((await page.getByTestId("request-status").textContent()) === "pending") {
     const approverContext = await browser.newContext({ baseURL: testInfo.project.use.baseURL });

@@ -5,7 +5,7 @@ const tick = (ms = 10) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("AdmissionGate", () => {
   it("admits up to its limit at once and the rest in arrival order", async () => {
-    const gate = new AdmissionGate(2, 1_000);
+    const gate = new AdmissionGate(2, 60_000);
     expect(await gate.enter()).toBe(true);
     expect(await gate.enter()).toBe(true);
     const order: number[] = [];

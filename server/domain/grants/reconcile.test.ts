@@ -144,7 +144,7 @@ describe("reconciliation", () => {
         return original(spec);
       });
       const reapplied = reapplyGrant(database.prisma, grantId);
-      await vi.waitFor(() => expect(spy).toHaveBeenCalled());
+      await vi.waitFor(() => expect(spy).toHaveBeenCalled(), { timeout: 10_000 });
       const holder = (await database.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).identityId;
       await releaseGrant({ grantId }, { actor: world.people.find((p) => p.id === holder)!, db: database.prisma });
       await revokeDueGrants(database.prisma, { grantIds: [grantId] });

@@ -211,7 +211,7 @@ describe("ledger exports", () => {
     await expect(large.done).rejects.toThrow("export cancelled");
     // The worker's connection went with it: nothing is left running the COPY.
     const exporting = async () => (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'keycard-export' AND datname = current_database()`)).rows[0]!.n;
-    await expect.poll(exporting).toBe(0);
+    await expect.poll(exporting, { timeout: 10_000 }).toBe(0);
   });
 
   it("keeps memory flat: the stream pulls one batch at a time", async () => {
