@@ -68,8 +68,17 @@ test("the admin status page shows the embedded database, its migrations and the 
 test("dark mode can be switched on and is remembered", async ({ page }, testInfo) => {
   await signInAs(page, "Priya Raman");
   await page.goto("/admin");
+  // The icon must paint something: a path whose arcs cancel out draws nothing and leaves an empty button.
+  const filledPoints = (name: string) =>
+    page.getByRole("button", { name }).locator("path").evaluate((path: SVGPathElement) => {
+      let inside = 0;
+      for (let x = 0.5; x < 20; x++) for (let y = 0.5; y < 20; y++) if (path.isPointInFill(new DOMPoint(x, y))) inside++;
+      return inside;
+    });
+  expect(await filledPoints("Switch to dark theme")).toBeGreaterThan(40);
   await page.getByRole("button", { name: "Switch to dark theme" }).click();
   await expect(page.locator("html")).toHaveClass(/dark/);
+  expect(await filledPoints("Switch to light theme")).toBeGreaterThan(20);
   await page.reload();
   await expect(page.locator("html")).toHaveClass(/dark/);
   await expectAccessible(page, testInfo, "admin-dark");
