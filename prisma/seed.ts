@@ -5,6 +5,7 @@ import { database, type Db } from "@/server/db";
 import { env } from "@/server/env";
 import type { Prisma } from "@/server/generated/prisma/client";
 import { appendLedgerEvent } from "@/server/ledger";
+import { seedDemoActivity } from "./demo-activity";
 import {
   seedApproverGroups,
   seedMachines,
@@ -225,7 +226,9 @@ async function main() {
   const db = database();
   const applied = await db.migrate();
   if (applied.length) console.log(`[seed] applied ${applied.length} migration(s) to the ${db.kind} database`);
-  await seedDemo(db.prisma, { demoTargetPort: config.KEYCARD_DEMO_TARGET_PORT, log: (line) => console.log(`[seed] ${line}`) });
+  const log = (line: string) => console.log(`[seed] ${line}`);
+  await seedDemo(db.prisma, { demoTargetPort: config.KEYCARD_DEMO_TARGET_PORT, log });
+  if (process.argv.includes("--with-activity")) await seedDemoActivity(db.prisma, log);
   await db.close();
 }
 

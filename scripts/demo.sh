@@ -19,7 +19,7 @@ export KEYCARD_DEMO=1 KEYCARD_ALLOW_DEMO_IN_PRODUCTION=1 AUTH_TRUST_HOST=true
 PORT="${PORT:-3000}"
 
 echo "==> preparing the embedded database and demo data"
-npx tsx prisma/seed.ts
+npx tsx prisma/seed.ts --with-activity
 echo "==> building the portal"
 npx next build >/dev/null
 echo
