@@ -6,6 +6,11 @@ export function DateTime({ value }: { value: Date | string | null | undefined })
   return <time dateTime={date.toISOString()} className="tabular-nums whitespace-nowrap">{text}</time>;
 }
 
+/** "1 grant", "2 grants": a count with its noun (nouns that take an s). */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
+}
+
 export function formatDuration(minutes: number): string {
   if (minutes < 60) return `${minutes} min`;
   if (minutes % 60 === 0 && minutes < 48 * 60) return `${minutes / 60} h`;

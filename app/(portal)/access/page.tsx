@@ -33,7 +33,7 @@ export default async function MyAccessPage() {
               {current.map((g) => (
                 <li key={g.id} className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-slate-200 p-3 dark:border-slate-800">
                   <div>
-                    <Link href={`/access/grants/${g.id}`} className="font-medium underline-offset-2 hover:underline">
+                    <Link href={`/access/grants/${g.id}`} className="font-medium text-brand-700 underline-offset-2 hover:underline dark:text-brand-100">
                       {g.accessLevel.name} on {g.resource.name}
                     </Link>{" "}
                     <TierBadge tier={g.resource.tier} /> <StatusBadge status={g.status} />
@@ -64,7 +64,7 @@ export default async function MyAccessPage() {
               <tbody>
                 {requests.map((r) => (
                   <tr key={r.id}>
-                    <Td><Link href={`/access/requests/${r.id}`} className="mr-2 underline-offset-2 hover:underline">{r.resource.name}</Link><TierBadge tier={r.resource.tier} /></Td>
+                    <Td><Link href={`/access/requests/${r.id}`} className="mr-2 text-brand-700 underline-offset-2 hover:underline dark:text-brand-100">{r.resource.name}</Link><TierBadge tier={r.resource.tier} /></Td>
                     <Td>{r.accessLevel.name}{r.kind !== "STANDARD" ? <span className="ml-1 text-xs text-slate-500 dark:text-slate-400">({r.kind.toLowerCase().replace("_", "-")})</span> : null}</Td>
                     <Td>{formatDuration(r.durationMinutes)}</Td>
                     <Td><StatusBadge status={r.status} /></Td>
@@ -84,7 +84,7 @@ export default async function MyAccessPage() {
               <tbody>
                 {past.map((g) => (
                   <tr key={g.id}>
-                    <Td><Link href={`/access/grants/${g.id}`} className="underline-offset-2 hover:underline">{g.resource.name}</Link></Td>
+                    <Td><Link href={`/access/grants/${g.id}`} className="text-brand-700 underline-offset-2 hover:underline dark:text-brand-100">{g.resource.name}</Link></Td>
                     <Td>{g.accessLevel.name}</Td>
                     <Td><StatusBadge status={g.status} /></Td>
                     <Td><DateTime value={g.startsAt} /></Td>

@@ -26,7 +26,7 @@ export function InboxHistory({ filters }: { filters: { q?: string; tier?: number
               <tr key={d.id}>
                 <Td><DateTime value={d.at} /></Td>
                 <Td>{d.request.requester.name}</Td>
-                <Td><Link className="underline-offset-2 hover:underline" href={`/access/requests/${d.request.id}`}>{d.request.accessLevel.name} on {d.request.resource.name}</Link> <TierBadge tier={d.request.resource.tier} /> <span className="text-xs text-slate-500 dark:text-slate-400">{formatDuration(d.request.durationMinutes)}</span></Td>
+                <Td><Link className="text-brand-700 underline-offset-2 hover:underline dark:text-brand-100" href={`/access/requests/${d.request.id}`}>{d.request.accessLevel.name} on {d.request.resource.name}</Link> <TierBadge tier={d.request.resource.tier} /> <span className="text-xs text-slate-500 dark:text-slate-400">{formatDuration(d.request.durationMinutes)}</span></Td>
                 <Td><Badge tone={d.decision === "APPROVE" ? "good" : "bad"}>{d.decision === "APPROVE" ? "approved" : "denied"}</Badge></Td>
                 <Td><StatusBadge status={d.request.status} /></Td>
                 <Td className="max-w-xs truncate">{d.comment ?? "—"}</Td>

@@ -43,7 +43,7 @@ export function IntegrityPanel({ status }: { status: LedgerStatusView }) {
           <dd className="mt-1">
             {checkpoint ? (
               <>
-                <Link className="font-medium underline-offset-2 hover:underline" href={`/ledger?event=${checkpoint.seq}`}>#{checkpoint.seq}</Link> covers events #1–#{checkpoint.headSeq}
+                <Link className="font-medium text-brand-700 underline-offset-2 hover:underline dark:text-brand-100" href={`/ledger?event=${checkpoint.seq}`}>#{checkpoint.seq}</Link> covers events #1–#{checkpoint.headSeq}
                 <span className="block text-slate-600 dark:text-slate-400"><DateTime value={checkpoint.occurredAt} /> · key {checkpoint.keyId}</span>
               </>
             ) : (

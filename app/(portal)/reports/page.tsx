@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { BarChart } from "@/app/_components/bar-chart";
 import { HBarChart } from "@/app/_components/hbar-chart";
 import { LineChart } from "@/app/_components/line-chart";
-import { DateTime } from "@/app/_components/format";
+import { DateTime, plural } from "@/app/_components/format";
 import { ButtonLink, Card, cx, EmptyState, PageHeader } from "@/app/_components/ui";
 import { Figure } from "@/app/(portal)/reports/figure";
 import { formatPercent, formatSeconds } from "@/server/domain/reports/metrics-math";
@@ -14,7 +14,6 @@ export const metadata: Metadata = { title: "Reports" };
 
 const periods = [7, 30, 90] as const;
 
-const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * The metrics dashboard: is the JIT programme working? Standing privileges over time, how fast people get

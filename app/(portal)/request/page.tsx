@@ -17,7 +17,7 @@ export default async function RequestPage({ searchParams }: { searchParams: Prom
         title="Request access"
         description={
           <>
-            Ask for exactly what you need, for as long as you need it. The panel on the right shows what the policy will decide before you submit.{" "}
+            Ask for exactly what you need, for as long as you need it. “What will happen” shows what the policy will decide before you submit.{" "}
             In an emergency, use <Link className="underline" href="/break-glass">break-glass</Link>.
           </>
         }

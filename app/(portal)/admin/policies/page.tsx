@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { DateTime, TierBadge } from "@/app/_components/format";
+import { DateTime, plural, TierBadge } from "@/app/_components/format";
 import { Card, PageHeader, Table, Td, Th } from "@/app/_components/ui";
 import { PolicySimulator } from "@/app/(portal)/admin/policies/simulator";
 import { api } from "@/server/trpc/server";
@@ -25,9 +25,9 @@ export default async function PoliciesPage() {
             <tbody>
               {policies.map((p) => (
                 <tr key={p.id}>
-                  <Td><Link className="font-medium underline-offset-2 hover:underline" href={`/admin/policies/${p.id}`}>{p.name}</Link></Td>
+                  <Td><Link className="font-medium text-brand-700 underline-offset-2 hover:underline dark:text-brand-100" href={`/admin/policies/${p.id}`}>{p.name}</Link></Td>
                   <Td>{p.resource ? <>{p.resource.name} <TierBadge tier={p.resource.tier} /></> : p.tier ? <>Every tier-{p.tier} resource without its own policy</> : "—"}</Td>
-                  <Td className="tabular-nums">v{p.currentVersion?.version ?? "—"} <span className="text-slate-500 dark:text-slate-400">({p._count.versions} versions)</span></Td>
+                  <Td className="tabular-nums">v{p.currentVersion?.version ?? "—"} <span className="text-slate-500 dark:text-slate-400">({plural(p._count.versions, "version")})</span></Td>
                   <Td><DateTime value={p.currentVersion?.createdAt} /> {p.currentVersion?.createdBy ? `by ${p.currentVersion.createdBy.name}` : ""}<span className="block text-xs text-slate-600 dark:text-slate-400">{p.currentVersion?.note}</span></Td>
                 </tr>
               ))}
