@@ -47,6 +47,17 @@ for (const persona of personas) {
   });
 }
 
+test("every page fits a phone's width: wide tables scroll inside their card, the page never sideways", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signInAs(page, "Priya Raman");
+  for (const target of pages) {
+    await page.goto(target.path);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(target.heading);
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, screen: document.documentElement.clientWidth }));
+    expect(widths.page, `${target.path} is wider than the screen`).toBeLessThanOrEqual(widths.screen);
+  }
+});
+
 test("a requester who opens an admin page is sent home, and the API refuses them", async ({ page }) => {
   await signInAs(page, "Maya Chen");
   await page.goto("/admin");

@@ -8,7 +8,7 @@ export function ChartTable({ caption, columns, rows }: { caption: string; column
   return (
     <details className="mt-2 text-xs">
       <summary className="cursor-pointer text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-white">Data table</summary>
-      <div className="mt-2 overflow-x-auto">
+      <div className="relative mt-2 overflow-x-auto">
         <table className="w-full text-left">
           <caption className="sr-only">{caption}</caption>
           <thead>

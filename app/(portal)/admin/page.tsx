@@ -24,7 +24,7 @@ export default async function AdminStatusPage() {
       </dl>
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Database">
-          <dl className="grid grid-cols-[10rem_1fr] gap-y-2 text-sm">
+          <dl className="grid grid-cols-[8rem_minmax(0,1fr)] gap-y-2 text-sm wrap-anywhere sm:grid-cols-[10rem_minmax(0,1fr)]">
             <dt className="text-slate-500 dark:text-slate-400">Kind</dt>
             <dd>{database.kind === "embedded" ? "Embedded PostgreSQL (PGlite)" : "PostgreSQL"}</dd>
             <dt className="text-slate-500 dark:text-slate-400">Location</dt>
@@ -43,7 +43,7 @@ export default async function AdminStatusPage() {
           </dl>
         </Card>
         <Card title="Sign-in">
-          <dl className="grid grid-cols-[10rem_1fr] gap-y-2 text-sm">
+          <dl className="grid grid-cols-[8rem_minmax(0,1fr)] gap-y-2 text-sm wrap-anywhere sm:grid-cols-[10rem_minmax(0,1fr)]">
             <dt className="text-slate-500 dark:text-slate-400">Single sign-on</dt>
             <dd>{status.auth.oidc ? <Badge tone="good">{status.auth.oidcName}</Badge> : <Badge>not configured</Badge>}</dd>
             <dt className="text-slate-500 dark:text-slate-400">Demo sign-in</dt>

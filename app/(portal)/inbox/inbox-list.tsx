@@ -124,7 +124,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
       ) : pending.length === 0 ? (
         <EmptyState title="Nothing waiting for you">New requests routed to you appear here by themselves.</EmptyState>
       ) : (
-        <div className="grid gap-4 lg:grid-cols-[22rem_1fr]">
+        <div className="grid gap-4 lg:grid-cols-[22rem_minmax(0,1fr)]">
           <ul aria-label="Requests to decide" className="grid content-start gap-2">
             {pending.map((r) => (
               <li key={r.id}>
@@ -152,7 +152,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
           {selected ? (
             <Card title={`${selected.requester.name} asks ${selected.kind === "EXTENSION" ? "to extend" : "for"} ${selected.accessLevel.name} on ${selected.resource.name}`}>
               <div className="grid gap-4 text-sm">
-                <dl className="grid grid-cols-[8rem_1fr] gap-y-1.5">
+                <dl className="grid grid-cols-[8rem_minmax(0,1fr)] gap-y-1.5 wrap-anywhere">
                   <dt className="text-slate-500 dark:text-slate-400">Who</dt>
                   <dd>
                     {selected.requester.name} · {selected.requester.title ?? "—"}

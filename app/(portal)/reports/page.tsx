@@ -166,7 +166,7 @@ export default async function ReportsPage({ searchParams }: { searchParams: Prom
             {m.hotspots.rows.length === 0 ? (
               <p className="text-sm" data-testid="hotspots-empty">No hotspots in this period.</p>
             ) : (
-              <div className="overflow-x-auto">
+              <div className="relative overflow-x-auto">
                 <table className="w-full text-left text-sm" data-testid="hotspots">
                   <caption className="sr-only">Re-request hotspots</caption>
                   <thead>

@@ -80,7 +80,7 @@ export function RequestForm({ resources, initialResourceId, initialLevelKey }: {
 
   return (
     <form
-      className="grid gap-6 lg:grid-cols-[1fr_22rem]"
+      className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]"
       onSubmit={(event) => {
         event.preventDefault();
         create.mutate({

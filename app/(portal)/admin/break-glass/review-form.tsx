@@ -16,7 +16,7 @@ export function ReviewForm({ reviewId }: { reviewId: string }) {
   const complete = useMutation(trpc.requests.completeReview.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
     <form
-      className="mt-3 grid gap-2 text-sm sm:grid-cols-[12rem_1fr_auto] sm:items-end"
+      className="mt-3 grid gap-2 text-sm sm:grid-cols-[12rem_minmax(0,1fr)_auto] sm:items-end"
       onSubmit={(e) => {
         e.preventDefault();
         complete.mutate({ reviewId, outcome, notes });

@@ -47,7 +47,7 @@ export default async function ConnectorsPage() {
               actions={<Link href={`/admin/connectors/${c.id}`} className="text-sm font-medium text-brand-700 underline-offset-2 hover:underline dark:text-brand-100" aria-label={`Edit ${c.name}`}>Edit</Link>}
             >
               <div className="grid gap-5">
-                <dl className="grid grid-cols-[9rem_1fr] gap-y-2 text-sm">
+                <dl className="grid grid-cols-[8rem_minmax(0,1fr)] gap-y-2 text-sm wrap-anywhere sm:grid-cols-[9rem_minmax(0,1fr)]">
                   <dt className="text-slate-600 dark:text-slate-400">Target</dt>
                   <dd><code className="break-all text-xs">{describeTarget(c.kind, c.settings)}</code>{c.hasSecret ? null : <span className="ml-2"><Badge tone="warn">no secret set</Badge></span>}</dd>
                   <dt className="text-slate-600 dark:text-slate-400">Last check</dt>

@@ -33,7 +33,7 @@ export default async function AdminNotificationsPage() {
       <div className="grid gap-6">
         <Card title="Email">
           {overview.email.configured ? (
-            <dl className="grid grid-cols-[10rem_1fr] gap-y-2 text-sm">
+            <dl className="grid grid-cols-[10rem_minmax(0,1fr)] gap-y-2 text-sm wrap-anywhere">
               <dt className="text-slate-600 dark:text-slate-400">SMTP server</dt>
               <dd>
                 <code className="text-xs">{overview.email.host}:{overview.email.port}</code> <Badge tone={overview.email.tls === "TLS" ? "good" : "neutral"}>{overview.email.tls}</Badge>

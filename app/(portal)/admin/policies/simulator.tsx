@@ -22,7 +22,7 @@ export function PolicySimulator({ identities, resources }: { identities: { id: s
   const enabled = Boolean(identityId && resourceId && accessLevelId && Number.isInteger(minutes) && minutes > 0);
   const result = useQuery({ ...trpc.policies.simulate.queryOptions({ identityId, resourceId, accessLevelId, durationMinutes: minutes, breakGlass }), enabled });
   return (
-    <div className="grid gap-4 lg:grid-cols-[1fr_1fr]">
+    <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
       <div className="grid gap-3 text-sm">
         <div>
           <label htmlFor={ids.who} className="mb-1 block font-medium">Who</label>

@@ -100,7 +100,7 @@ export function ResourceEditor({ initial, connectors, groups }: { initial?: Edit
       <fieldset className="grid gap-3">
         <legend className="mb-1 font-medium">Access levels</legend>
         {r.accessLevels.map((level, index) => (
-          <div key={level.id ?? index} className="grid gap-2 rounded-md border border-slate-200 p-3 md:grid-cols-[7rem_1fr_12rem_1fr_6rem] dark:border-slate-800">
+          <div key={level.id ?? index} className="grid gap-2 rounded-md border border-slate-200 p-3 md:grid-cols-[7rem_minmax(0,1fr)_12rem_minmax(0,1fr)_6rem] dark:border-slate-800">
             <div><label htmlFor={labelled(`key-${index}`)} className="mb-1 block text-xs font-medium">Key</label><input id={labelled(`key-${index}`)} value={level.key} onChange={(e) => setLevel(index, { key: e.target.value })} className={field} /></div>
             <div><label htmlFor={labelled(`lname-${index}`)} className="mb-1 block text-xs font-medium">Name</label><input id={labelled(`lname-${index}`)} value={level.name} onChange={(e) => setLevel(index, { name: e.target.value })} className={field} /></div>
             <div>

@@ -41,7 +41,7 @@ export default async function TimelinePage({ searchParams }: { searchParams: Pro
       {error || !timeline || !header ? (
         <EmptyState title="No timeline to show">{error}</EmptyState>
       ) : (
-        <div className="grid gap-6 lg:grid-cols-[20rem_1fr]">
+        <div className="grid gap-6 lg:grid-cols-[20rem_minmax(0,1fr)]">
           <Card title="At a glance">
             <dl className="grid gap-2 text-sm">
               {[

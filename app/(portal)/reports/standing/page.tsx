@@ -173,7 +173,7 @@ export default async function StandingReportPage({ searchParams }: { searchParam
             {list.rows.length === 0 ? (
               <EmptyState title="Nothing matches">Change or clear the filters.</EmptyState>
             ) : (
-              <div className="overflow-x-auto">
+              <div className="relative overflow-x-auto">
                 <table className="w-full text-left text-sm">
                   <caption className="sr-only">Standing privileges, riskiest first</caption>
                   <thead>

@@ -18,7 +18,7 @@ export function CredentialReveal({ grantId, available, revealedAt }: { grantId: 
     return (
       <div role="status" className="grid gap-2 text-sm">
         <p className="font-medium text-amber-800 dark:text-amber-200">Shown once: copy them now.</p>
-        <dl className="grid grid-cols-[6rem_1fr] gap-y-1">
+        <dl className="grid grid-cols-[6rem_minmax(0,1fr)] gap-y-1 wrap-anywhere">
           {(["username", "password", "host", "port", "database"] as const).map((key) =>
             c[key] !== undefined ? (
               <div key={key} className="contents">

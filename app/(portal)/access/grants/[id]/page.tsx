@@ -44,7 +44,7 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
         description={<>Held by {grant.holder.name}{grant.request.justification ? ` — “${grant.request.justification}”` : ""}</>}
         actions={grant.canRelease ? <ReleaseButton grantId={grant.id} /> : null}
       />
-      <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="grid content-start gap-6">
           <Card title="Window">
             <div className="flex flex-wrap items-center gap-3 text-sm" aria-live="polite">
@@ -53,7 +53,7 @@ export default async function GrantPage({ params }: { params: Promise<{ id: stri
               {grant.breakGlass ? <Badge tone="bad">break-glass</Badge> : null}
               {grant.status === "ACTIVE" ? <span className="text-lg font-semibold"><Countdown endsAt={grant.endsAt.toISOString()} serverNow={grant.serverNow.toISOString()} /></span> : null}
             </div>
-            <dl className="mt-4 grid grid-cols-[10rem_1fr] gap-y-2 text-sm">
+            <dl className="mt-4 grid grid-cols-[10rem_minmax(0,1fr)] gap-y-2 text-sm wrap-anywhere">
               <dt className="text-slate-500 dark:text-slate-400">From</dt>
               <dd><DateTime value={grant.startsAt} /></dd>
               <dt className="text-slate-500 dark:text-slate-400">Until</dt>

@@ -32,7 +32,7 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
           </>
         }
       />
-      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="grid gap-6">
           <Card title="Status">
             <div className="flex flex-wrap items-center gap-3" aria-live="polite">
@@ -50,7 +50,7 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
                 </span>
               ) : null}
             </div>
-            <dl className="mt-4 grid grid-cols-[9rem_1fr] gap-y-2 text-sm">
+            <dl className="mt-4 grid grid-cols-[9rem_minmax(0,1fr)] gap-y-2 text-sm wrap-anywhere">
               <dt className="text-slate-500 dark:text-slate-400">Justification</dt>
               <dd className="whitespace-pre-wrap break-words">{request.justification}</dd>
               <dt className="text-slate-500 dark:text-slate-400">Ticket</dt>

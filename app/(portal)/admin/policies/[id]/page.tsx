@@ -32,7 +32,7 @@ export default async function PolicyPage({ params, searchParams }: { params: Pro
   return (
     <>
       <PageHeader title={policy.name} description={policy.resource ? `Applies to ${policy.resource.name}.` : `Default for every tier-${policy.tier} resource without its own policy.`} />
-      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <Card title={`Edit (current: v${policy.currentVersionNumber ?? "—"})`}>
           <PolicyEditor policyId={policy.id} initialJson={JSON.stringify(current?.rules ?? {}, null, 2)} />
         </Card>
