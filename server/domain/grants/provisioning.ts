@@ -12,6 +12,7 @@ import { recordDrift } from "@/server/domain/grants/reconcile";
 import { MAX_PROVISION_ATTEMPTS, retryDelayMs } from "@/server/domain/lifecycle/backoff";
 import { DomainError } from "@/server/errors";
 import { appendLedgerEvent } from "@/server/ledger";
+import { formatTime } from "@/server/notifications/format";
 
 const actor = systemActor("provisioner");
 
@@ -103,7 +104,7 @@ export async function provisionClaimedGrant(db: Db, grant: GrantSpecRow, row: Co
       resourceId: grant.resourceId,
       requestId: grant.requestId,
       grantId: grant.id,
-      summary: `${grant.identity.name} now has ${grant.accessLevel.name} on ${grant.resource.name} until ${grant.endsAt.toISOString()}`,
+      summary: `${grant.identity.name} now has ${grant.accessLevel.name} on ${grant.resource.name} until ${formatTime(grant.endsAt)}`,
       data: { principal: outcome.principal, details: outcome.details, verified: true, endsAt: grant.endsAt.toISOString(), credentialIssued: Boolean(outcome.credential) },
     });
     return "activated";

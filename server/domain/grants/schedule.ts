@@ -5,6 +5,7 @@ import { dbNow } from "@/server/db/clock";
 import { DomainError } from "@/server/errors";
 import type { JobEvent } from "@/server/jobs/send";
 import { appendLedgerEvent } from "@/server/ledger";
+import { formatTime } from "@/server/notifications/format";
 
 /**
  * An approved request becomes a grant (SCHEDULED; the provisioner activates it at its start), or — for
@@ -38,7 +39,7 @@ export async function scheduleGrantForRequest(
     resourceId: request.resourceId,
     requestId: request.id,
     grantId: grant.id,
-    summary: `Grant scheduled from ${startsAt.toISOString()} to ${endsAt.toISOString()}`,
+    summary: `Grant scheduled from ${formatTime(startsAt)} to ${formatTime(endsAt)}`,
     data: { startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), breakGlass: grant.breakGlass },
   });
   events.push({ name: "access/grant.scheduled", data: { grantId: grant.id, startsAt: startsAt.toISOString() }, id: `grant-scheduled-${grant.id}` });
@@ -65,7 +66,7 @@ async function extendGrant(tx: Tx, args: { request: AccessRequest; actor: Actor;
     resourceId: grant.resourceId,
     requestId: request.id,
     grantId: grant.id,
-    summary: `Grant extended by ${request.durationMinutes} min, now ending ${endsAt.toISOString()}`,
+    summary: `Grant extended by ${request.durationMinutes} min, now ending ${formatTime(endsAt)}`,
     data: { previousEndsAt: grant.endsAt.toISOString(), endsAt: endsAt.toISOString(), extensionRequestId: request.id },
   });
   // The target may hold the end too (PostgreSQL VALID UNTIL): re-apply the grant with the new end.
