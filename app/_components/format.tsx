@@ -1,9 +1,10 @@
+import { formatMinutes, formatTime } from "@/server/notifications/format";
+
 /** Times are shown in UTC with an explicit zone, so screenshots and exports agree with the ledger. */
 export function DateTime({ value }: { value: Date | string | null | undefined }) {
   if (!value) return <span className="text-slate-400">—</span>;
   const date = typeof value === "string" ? new Date(value) : value;
-  const text = `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-  return <time dateTime={date.toISOString()} className="tabular-nums whitespace-nowrap">{text}</time>;
+  return <time dateTime={date.toISOString()} className="tabular-nums whitespace-nowrap">{formatTime(date)}</time>;
 }
 
 /** "1 grant", "2 grants": a count with its noun (nouns that take an s). */
@@ -11,12 +12,8 @@ export function plural(n: number, word: string): string {
   return `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
 }
 
-export function formatDuration(minutes: number): string {
-  if (minutes < 60) return `${minutes} min`;
-  if (minutes % 60 === 0 && minutes < 48 * 60) return `${minutes / 60} h`;
-  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-  return `${Math.round(minutes / (24 * 60))} days`;
-}
+/** Durations read the same on a page as in a message about it. */
+export const formatDuration = formatMinutes;
 
 export function TierBadge({ tier }: { tier: number }) {
   const style =
