@@ -1,4 +1,4 @@
-import { formatMinutes, formatTime } from "@/server/notifications/format";
+import { formatMinutes, formatTime } from "@/server/format";
 
 /** Times are shown in UTC with an explicit zone, so screenshots and exports agree with the ledger. */
 export function DateTime({ value }: { value: Date | string | null | undefined }) {

@@ -30,18 +30,6 @@ export function escapeMrkdwn(value: string): string {
   return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** Times in messages match the portal's: UTC with an explicit zone. */
-export function formatTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
-export function formatMinutes(minutes: number): string {
-  if (minutes < 60) return `${minutes} min`;
-  if (minutes % 60 === 0 && minutes < 48 * 60) return `${minutes / 60} h`;
-  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-  return `${Math.round(minutes / (24 * 60))} days`;
-}
-
 /** Quoted free text from a person, on its own line, shortened so a 1 MB justification stays a message. */
 export function quote(value: string | null | undefined, max = 500): string | null {
   if (!value) return null;

@@ -1,4 +1,5 @@
-import { formatMinutes, formatTime, oneLine, quote } from "@/server/notifications/format";
+import { formatMinutes, formatTime } from "@/server/format";
+import { oneLine, quote } from "@/server/notifications/format";
 import { portalLinks } from "@/server/notifications/links";
 import type { Channel, NotificationData, NotificationItem, NotificationKind } from "@/server/notifications/types";
 

@@ -12,7 +12,7 @@ import { recordDrift } from "@/server/domain/grants/reconcile";
 import { MAX_PROVISION_ATTEMPTS, retryDelayMs } from "@/server/domain/lifecycle/backoff";
 import { DomainError } from "@/server/errors";
 import { appendLedgerEvent } from "@/server/ledger";
-import { formatTime } from "@/server/notifications/format";
+import { formatTime } from "@/server/format";
 
 const actor = systemActor("provisioner");
 

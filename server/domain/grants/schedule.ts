@@ -5,7 +5,7 @@ import { dbNow } from "@/server/db/clock";
 import { DomainError } from "@/server/errors";
 import type { JobEvent } from "@/server/jobs/send";
 import { appendLedgerEvent } from "@/server/ledger";
-import { formatTime } from "@/server/notifications/format";
+import { formatTime } from "@/server/format";
 
 /**
  * An approved request becomes a grant (SCHEDULED; the provisioner activates it at its start), or — for
