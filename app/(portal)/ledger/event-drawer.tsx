@@ -75,7 +75,8 @@ export function EventDrawer({ detail, params }: { detail: EventDetailView; param
         </dl>
         <section aria-labelledby="drawer-data">
           <h3 id="drawer-data" className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Data</h3>
-          <pre className="max-h-64 overflow-auto rounded-md bg-slate-50 p-3 text-xs dark:bg-slate-950">{JSON.stringify(e.data, null, 2)}</pre>
+          {/* Focusable so that a keyboard can scroll long data. */}
+          <pre tabIndex={0} aria-labelledby="drawer-data" className="max-h-64 overflow-auto rounded-md bg-slate-50 p-3 text-xs dark:bg-slate-950">{JSON.stringify(e.data, null, 2)}</pre>
         </section>
         <section aria-labelledby="drawer-chain">
           <h3 id="drawer-chain" className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Hash chain</h3>

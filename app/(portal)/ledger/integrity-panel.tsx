@@ -43,7 +43,7 @@ export function IntegrityPanel({ status }: { status: LedgerStatusView }) {
           <dd className="mt-1">
             {checkpoint ? (
               <>
-                <Link className="font-medium text-brand-700 underline-offset-2 hover:underline dark:text-brand-100" href={`/ledger?event=${checkpoint.seq}`}>#{checkpoint.seq}</Link> covers events #1–#{checkpoint.headSeq}
+                <Link className="font-medium text-brand-700 underline underline-offset-2 dark:text-brand-100" href={`/ledger?event=${checkpoint.seq}`}>#{checkpoint.seq}</Link> covers events #1–#{checkpoint.headSeq}
                 <span className="block text-slate-600 dark:text-slate-400"><DateTime value={checkpoint.occurredAt} /> · key {checkpoint.keyId}</span>
               </>
             ) : (
@@ -62,7 +62,7 @@ export function IntegrityPanel({ status }: { status: LedgerStatusView }) {
                 <code className="break-all text-xs" data-testid="ledger-public-key">{status.publicKey.base64}</code>
                 <details className="mt-1">
                   <summary className="cursor-pointer text-xs text-slate-600 dark:text-slate-400">PEM and key id {status.publicKey.keyId}{status.publicKey.source === "data-dir" ? " (generated in the data folder)" : ""}</summary>
-                  <pre className="mt-1 overflow-x-auto rounded bg-slate-50 p-2 text-[11px] dark:bg-slate-950">{status.publicKey.pem}</pre>
+                  <pre tabIndex={0} aria-label="Public key (PEM)" className="mt-1 overflow-x-auto rounded bg-slate-50 p-2 text-[11px] dark:bg-slate-950">{status.publicKey.pem}</pre>
                   <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">Give it to whoever checks exports offline: <code>npm run ledger:verify-export -- FILE --public-key KEY</code>.</p>
                 </details>
               </>

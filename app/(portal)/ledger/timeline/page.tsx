@@ -95,7 +95,7 @@ export default async function TimelinePage({ searchParams }: { searchParams: Pro
                   <p className="text-sm text-slate-700 dark:text-slate-300">{e.summary}</p>
                   <p className="text-xs text-slate-500 dark:text-slate-400">
                     by <ActorLabel type={e.actorType} label={e.actorLabel} /> ·{" "}
-                    <Link href={`/ledger?event=${e.seq}`} className="text-brand-700 underline-offset-2 hover:underline dark:text-brand-100">event #{e.seq}</Link> · <code title={e.hash}>{e.hash.slice(0, 12)}…</code>
+                    <Link href={`/ledger?event=${e.seq}`} className="text-brand-700 underline underline-offset-2 dark:text-brand-100">event #{e.seq}</Link> · <code title={e.hash}>{e.hash.slice(0, 12)}…</code>
                   </p>
                 </li>
               ))}
