@@ -189,6 +189,23 @@ describe("ledger exports", () => {
     expect(nullCell!.cell).toBeNull();
   });
 
+  it("keeps filter values data when a resource's name holds $1 (the CSV COPY statement inlines its parameters)", async () => {
+    // An admin may well name a resource "Billing ($1M+ accounts)"; the value of the first filter used to be
+    // substituted into that name's literal, breaking it open. Now both stay text.
+    const resource = await database.prisma.resource.create({ data: { slug: "billing-dollar", name: "Billing ($1M+ accounts)", tier: 1 } });
+    await database.prisma.$transaction(async (tx) => {
+      await appendLedgerEvent(tx, { action: "access/request.created", actor: auditor, subject: { type: "request", id: "" }, resourceId: resource.id, summary: "billing export probe" });
+    });
+    const payload = `), (SELECT string_agg(hash, chr(124)) FROM "LedgerEvent") AS leaked, $q$ AS junk FROM "LedgerEvent" e ORDER BY e.seq) TO STDOUT (FORMAT csv) --`;
+    const injectedFilter = await download({ format: "csv", actor: payload });
+    expect(injectedFilter.manifest.rows).toBe(0);
+    const { bytes, manifest } = await download({ format: "csv", resource: resource.id });
+    expect(manifest.rows).toBe(1);
+    const [, row] = [...parseCsv(bytes.toString("utf8"))];
+    expect(row?.[12]).toBe("Billing ($1M+ accounts)");
+    expect((await verifyExport(bytes, manifest)).checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
   it("refuses bad filters before streaming, and people without the export permission", async () => {
     await expect(startLedgerExport({ format: "csv", from: "2026-05-01", to: "2026-01-01" }, ctx())).rejects.toMatchObject({ code: "VALIDATION" });
     await expect(startLedgerExport({ format: "xml" as "csv" }, ctx())).rejects.toThrow();

@@ -13,8 +13,9 @@ import { ledgerActions } from "@/server/ledger/actions";
  * PostgreSQL quotes a cell exactly when it holds a comma, quote or line break, and writes an empty string
  * as `""` to tell it from null.
  *
- * COPY takes no bind parameters, so the search's parameters are written into the statement as literals
- * quoted by the driver's own escapeLiteral; nothing else in it comes from the user.
+ * COPY takes no bind parameters, so the search's parameters are written into its conditions as literals
+ * quoted by the driver's own escapeLiteral (the conditions are Keycard's own SQL with $n placeholders);
+ * the only other text from people is the resource-name map, a literal added after that substitution.
  */
 
 /**
@@ -34,12 +35,15 @@ const ACTION_LABELS = jsonbMap(ledgerActions);
  * come from `resourceNames` (id → name, read when the export starts).
  */
 export function csvCopyStatement(conditions: readonly string[], params: readonly unknown[], resourceNames: Record<string, string>): string {
+  // The parameters go into the conditions alone, before the name maps join the statement: a "$1" inside a
+  // literal (a resource named "Billing ($1M+ accounts)") must stay text, never become a place for a value.
+  const where = inlineParameters(conditions.map((condition) => `(${condition})`).join(" AND "), params);
   const select = `SELECT e.seq, e.id, to_char(e."occurredAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), e.action,
       coalesce(${ACTION_LABELS} ->> e.action, e.action), e.outcome, e."actorType", ${cell('e."actorId"')}, ${cell('e."actorLabel"')},
       e."subjectType", ${cell('e."subjectId"')}, e."resourceId", ${cell(`${jsonbMap(resourceNames)} ->> e."resourceId"::text`)},
       e."requestId", e."grantId", ${cell("e.summary")}, e.data, e."prevHash", e.hash, e.format
-    FROM "LedgerEvent" e WHERE ${conditions.map((condition) => `(${condition})`).join(" AND ")} ORDER BY e.seq`;
-  return `COPY (${inlineParameters(select, params)}) TO STDOUT (FORMAT csv)`;
+    FROM "LedgerEvent" e WHERE ${where} ORDER BY e.seq`;
+  return `COPY (${select}) TO STDOUT (FORMAT csv)`;
 }
 
 /** Replaces $1…$n with SQL literals of the values (strings, string arrays, numbers, booleans, null). */
