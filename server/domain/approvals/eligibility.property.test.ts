@@ -37,7 +37,9 @@ const arbOrg: fc.Arbitrary<Org> = fc
       resolvedEntries: fc.tuple(...sources.map((source) => members.map((ids) => [source, ids] as const))),
       stages: fc.array(arbStage, { minLength: 1, maxLength: 3 }).map((stages) => stages.map((stage, i): ApprovalStage => ({ ...stage, name: `${stage.name} ${i}` }))),
       requester: fc.constantFrom(...identities),
-    }).map(({ owners, resolvedEntries, stages, requester }): Org => {
+      // People who created one of the requester's API tokens (an admin for a machine, or from before tokens were personal).
+      tokenCreators: fc.subarray(humans, { maxLength: Math.min(2, humans.length) }),
+    }).map(({ owners, resolvedEntries, stages, requester, tokenCreators }): Org => {
       const ownerOf = new Map(machines.map((machine, i) => [machine, owners[i] ?? "h0"]));
       const resolved: ResolvedApprovers = Object.fromEntries(resolvedEntries);
       return {
@@ -45,7 +47,12 @@ const arbOrg: fc.Arbitrary<Org> = fc
         machines,
         ownerOf,
         everyone: [...identities, "outsider"],
-        context: { stages, resolved, requester: { id: requester, ownerId: ownerOf.get(requester) ?? null }, machineIds: new Set(machines) },
+        context: {
+          stages,
+          resolved,
+          requester: { id: requester, ownerId: ownerOf.get(requester) ?? null, tokenCreatorIds: tokenCreators.filter((id) => id !== requester) },
+          machineIds: new Set(machines),
+        },
       };
     });
   });
@@ -59,7 +66,7 @@ const arbAttempts = fc.array(
 /** The rules, restated: who must never count toward the request. */
 function isExcluded(org: Org, id: string): boolean {
   const { requester } = org.context;
-  return id === requester.id || id === requester.ownerId || org.machines.includes(id);
+  return id === requester.id || id === requester.ownerId || !!requester.tokenCreatorIds?.includes(id) || org.machines.includes(id);
 }
 
 /** The rules, restated: who is eligible for a stage. */
@@ -118,12 +125,13 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 const runs = { numRuns: 400 };
 
 describe("separation of duties over generated organisations", () => {
-  it("nobody reaches a decision on their own request: not the requester, not a machine's owner, never a machine", () => {
+  it("nobody reaches a decision on their own request: not the requester, not a machine's owner, not who holds the requester's token, never a machine", () => {
     fc.assert(
       fc.property(arbOrg, arbAttempts, (org, attempts) => {
         for (const decision of simulate(org, attempts)) expect(isExcluded(org, decision.approverId)).toBe(false);
         // And directly: every excluded identity is refused in every state reached.
-        for (const id of [org.context.requester.id, ...(org.context.requester.ownerId ? [org.context.requester.ownerId] : []), ...org.machines]) {
+        const { requester } = org.context;
+        for (const id of [requester.id, ...(requester.ownerId ? [requester.ownerId] : []), ...(requester.tokenCreatorIds ?? []), ...org.machines]) {
           expect(canDecide(org.context, [], id).allowed).toBe(false);
         }
       }),

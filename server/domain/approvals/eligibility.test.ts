@@ -72,6 +72,17 @@ describe("who may decide", () => {
     expect(canDecide(machineRequest, [], "ana")).toEqual({ allowed: true, stage: 0 });
   });
 
+  it("whoever created one of the requester's API tokens cannot decide the request (they could have made it)", () => {
+    const viaToken: ApprovalContext = { ...twoOwners, requester: { id: "bot-2", ownerId: "own", tokenCreatorIds: ["ana"] } };
+    expect(canDecide(viaToken, [], "ana")).toEqual({
+      allowed: false,
+      code: "TOKEN_CREATOR",
+      reason: "You created an API token of the identity that made this request, so you could have made it: you cannot decide it.",
+    });
+    expect(eligibleApprovers(viaToken)[0]?.has("ana")).toBe(false);
+    expect(canDecide(viaToken, [], "bo")).toEqual({ allowed: true, stage: 0 });
+  });
+
   it("escalation adds fallback approvers to the open stage", () => {
     const escalated: ApprovalContext = { ...twoOwners, stages: [{ name: "Owners", required: 2, sources: ["owner", "fallback"] }] };
     expect(canDecide(twoOwners, [], "fay").allowed).toBe(false);

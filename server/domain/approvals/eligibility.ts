@@ -7,6 +7,7 @@
  * Separation of duties, enforced here and nowhere else:
  * - the requester never decides their own request, whatever groups they share with the approvers;
  * - the owner of a machine identity never decides that machine's request, and a machine never decides;
+ * - whoever created an API token of the requester (and so can act as them) never decides their requests;
  * - N of M means N distinct people, and one person decides a request at most once, across all stages;
  * - stages are decided in order;
  * - only people in the resolved sets now may decide, and only their decisions count: someone removed from the
@@ -30,7 +31,13 @@ export interface ApprovalContext {
   /** The request's stages as decided by the policy (with escalation sources added by the caller, if any). */
   stages: readonly ApprovalStage[];
   resolved: ResolvedApprovers;
-  requester: { id: string; /** For a machine identity: its owner. */ ownerId?: string | null };
+  requester: {
+    id: string;
+    /** For a machine identity: its owner. */
+    ownerId?: string | null;
+    /** People other than the requester who created one of the requester's API tokens: they can act as the requester. */
+    tokenCreatorIds?: readonly string[];
+  };
   /** Every machine identity among the resolved people (or more); machines never decide. */
   machineIds: ReadonlySet<string>;
 }
@@ -48,14 +55,14 @@ export type ApprovalState =
   | { status: "approved" }
   | { status: "denied"; deniedBy: string; stage: number };
 
-export type RefusalCode = "MACHINE" | "SELF" | "MACHINE_OWNER" | "FINAL" | "ALREADY_DECIDED" | "STAGE_NOT_OPEN" | "NOT_ELIGIBLE";
+export type RefusalCode = "MACHINE" | "SELF" | "MACHINE_OWNER" | "TOKEN_CREATOR" | "FINAL" | "ALREADY_DECIDED" | "STAGE_NOT_OPEN" | "NOT_ELIGIBLE";
 
 export type CanDecideResult = { allowed: true; stage: number } | { allowed: false; code: RefusalCode; reason: string };
 
 /** The people who must never count toward this request, whatever sets they appear in. */
 function excludedFor(context: ApprovalContext): (id: string) => boolean {
   const { requester, machineIds } = context;
-  return (id) => id === requester.id || (!!requester.ownerId && id === requester.ownerId) || machineIds.has(id);
+  return (id) => id === requester.id || (!!requester.ownerId && id === requester.ownerId) || !!requester.tokenCreatorIds?.includes(id) || machineIds.has(id);
 }
 
 /** The people eligible for each stage: the union of its sources, minus everyone excluded. */
@@ -104,6 +111,9 @@ export function canDecide(context: ApprovalContext, decisions: readonly Recorded
   if (approverId === requester.id) return { allowed: false, code: "SELF", reason: "You cannot decide your own request." };
   if (requester.ownerId && approverId === requester.ownerId) {
     return { allowed: false, code: "MACHINE_OWNER", reason: "You own the machine identity that made this request, so you cannot decide it." };
+  }
+  if (requester.tokenCreatorIds?.includes(approverId)) {
+    return { allowed: false, code: "TOKEN_CREATOR", reason: "You created an API token of the identity that made this request, so you could have made it: you cannot decide it." };
   }
 
   const state = nextState(context, decisions);

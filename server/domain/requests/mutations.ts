@@ -98,8 +98,8 @@ function createInTransaction(input: CreateRequestInput, ctx: Ctx, actor: Identit
     let context: ApprovalContext | null = null;
     if (decision.outcome === "approval") {
       const routing = { resource: loaded.resource, requester: { id: actor.id, ownerId: loaded.requester.ownerId } };
-      const { resolved, machineIds } = await resolveApprovers(tx, routing, sourcesOf(decision.stages, decision.escalateTo));
-      context = { stages: decision.stages, resolved, requester: { id: actor.id, ownerId: loaded.requester.ownerId }, machineIds };
+      const { resolved, machineIds, requester } = await resolveApprovers(tx, routing, sourcesOf(decision.stages, decision.escalateTo));
+      context = { stages: decision.stages, resolved, requester, machineIds };
       // Even with escalation, nobody but the requester could approve: say so now instead of letting it rot.
       const withEscalation: ApprovalContext = { ...context, stages: decision.stages.map((s) => ({ ...s, sources: [...new Set([...s.sources, ...decision.escalateTo])] })) };
       if (!canStillBeApproved(withEscalation, [])) {
@@ -210,8 +210,8 @@ async function approvalContextOf(tx: Tx, request: LockedRequest): Promise<Approv
     index === request.currentStage && escalation.length ? { ...stage, sources: [...new Set([...stage.sources, ...escalation])] } : stage,
   );
   const routing = { resource: request.resource, requester: { id: request.requester.id, ownerId: request.requester.ownerId } };
-  const { resolved, machineIds } = await resolveApprovers(tx, routing, sourcesOf(stages));
-  return { stages, resolved, requester: { id: request.requester.id, ownerId: request.requester.ownerId }, machineIds };
+  const { resolved, machineIds, requester } = await resolveApprovers(tx, routing, sourcesOf(stages));
+  return { stages, resolved, requester, machineIds };
 }
 
 /**

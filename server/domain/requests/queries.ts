@@ -30,8 +30,8 @@ export async function evaluateRequestFor(db: Db, requesterId: string, input: Pre
   let approvers: { stage: string; required: number; people: string[] }[] = [];
   if (decision.ruleOutcome === "approval") {
     const routing = { resource: loaded.resource, requester: { id: requesterId, ownerId: loaded.requester.ownerId } };
-    const { resolved, machineIds } = await resolveApprovers(db, routing, sourcesOf(decision.stages));
-    const sets = eligibleApprovers({ stages: decision.stages, resolved, requester: { id: requesterId, ownerId: loaded.requester.ownerId }, machineIds });
+    const { resolved, machineIds, requester } = await resolveApprovers(db, routing, sourcesOf(decision.stages));
+    const sets = eligibleApprovers({ stages: decision.stages, resolved, requester, machineIds });
     const ids = [...new Set(sets.flatMap((set) => [...set]))];
     const names = new Map((await db.identity.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } })).map((p) => [p.id, p.name]));
     approvers = decision.stages.map((stage, index) => ({

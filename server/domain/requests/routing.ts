@@ -2,7 +2,7 @@ import { rolesAllow } from "@/server/auth/permissions";
 import type { DbOrTx } from "@/server/db";
 import type { Role } from "@/server/generated/prisma/enums";
 import type { ApprovalStage, ApproverSource } from "@/server/domain/policies/schema";
-import type { ResolvedApprovers } from "@/server/domain/approvals/eligibility";
+import type { ApprovalContext, ResolvedApprovers } from "@/server/domain/approvals/eligibility";
 
 export interface RoutingSubject {
   resource: { ownerId: string | null; ownerGroupId: string | null; fallbackGroupId: string | null };
@@ -31,9 +31,14 @@ function deciders(rows: readonly { identityId: string; identity: { roles: readon
 /**
  * Resolves approver sources to the people in them NOW (group membership, on-call shifts and roles are read
  * at call time), so someone removed from an approver group, or whose approver role was taken away, can no
- * longer decide, and a new member can. Disabled identities never count.
+ * longer decide, and a new member can. Disabled identities never count. Also returns the requester as the
+ * eligibility rules see them: with everyone who can act as them (the creators of their API tokens).
  */
-export async function resolveApprovers(db: DbOrTx, subject: RoutingSubject, sources: readonly ApproverSource[]): Promise<{ resolved: ResolvedApprovers; machineIds: Set<string> }> {
+export async function resolveApprovers(
+  db: DbOrTx,
+  subject: RoutingSubject,
+  sources: readonly ApproverSource[],
+): Promise<{ resolved: ResolvedApprovers; machineIds: Set<string>; requester: ApprovalContext["requester"] }> {
   const resolved: Partial<Record<ApproverSource, string[]>> = {};
   const now = new Date();
   const groupMembers = async (where: { id?: string; slug?: string }) =>
@@ -75,5 +80,8 @@ export async function resolveApprovers(db: DbOrTx, subject: RoutingSubject, sour
   const machines = everyone.length
     ? await db.identity.findMany({ where: { id: { in: everyone }, kind: "MACHINE" }, select: { id: true } })
     : [];
-  return { resolved, machineIds: new Set(machines.map((m) => m.id)) };
+  // Whoever created one of the requester's tokens holds (or held) its secret and can act as the requester.
+  const tokens = await db.apiToken.findMany({ where: { identityId: subject.requester.id, createdById: { not: subject.requester.id } }, select: { createdById: true }, distinct: ["createdById"] });
+  const tokenCreatorIds = tokens.map((t) => t.createdById).filter((id): id is string => typeof id === "string");
+  return { resolved, machineIds: new Set(machines.map((m) => m.id)), requester: { ...subject.requester, tokenCreatorIds } };
 }

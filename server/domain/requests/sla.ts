@@ -74,8 +74,8 @@ async function handleOne(db: Db, requestId: string): Promise<"expired" | "escala
     if (request.slaDueAt && request.slaDueAt <= now && !request.escalatedAt && stored.escalateTo.length) {
       const stages = stored.stages.map((stage, index) => (index === request.currentStage ? { ...stage, sources: [...new Set([...stage.sources, ...stored.escalateTo])] } : stage));
       const routing = { resource: request.resource, requester: { id: request.requester.id, ownerId: request.requester.ownerId } };
-      const { resolved, machineIds } = await resolveApprovers(tx, routing, sourcesOf(stages));
-      const eligible = eligibleApprovers({ stages, resolved, requester: { id: request.requester.id, ownerId: request.requester.ownerId }, machineIds })[request.currentStage] ?? new Set<string>();
+      const { resolved, machineIds, requester } = await resolveApprovers(tx, routing, sourcesOf(stages));
+      const eligible = eligibleApprovers({ stages, resolved, requester, machineIds })[request.currentStage] ?? new Set<string>();
       const already = new Set(request.approvers.filter((a) => a.stage === request.currentStage).map((a) => a.identityId));
       const added = [...eligible].filter((id) => !already.has(id));
       await tx.requestApprover.createMany({ data: added.map((identityId) => ({ requestId: request.id, identityId, stage: request.currentStage, reason: "FALLBACK" as const })), skipDuplicates: true });

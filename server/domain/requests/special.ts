@@ -182,8 +182,8 @@ export async function requestExtension(input: ExtendGrantInput, ctx: Ctx) {
       await enqueueNotifications(tx, requestDecided({ request: ref, outcome: "approved", decidedBy: null }));
     } else {
       const routing = { resource: loaded.resource, requester: { id: actor.id, ownerId: loaded.requester.ownerId } };
-      const { resolved, machineIds } = await resolveApprovers(tx, routing, sourcesOf(decision.stages));
-      const context: ApprovalContext = { stages: decision.stages, resolved, requester: { id: actor.id, ownerId: loaded.requester.ownerId }, machineIds };
+      const { resolved, machineIds, requester } = await resolveApprovers(tx, routing, sourcesOf(decision.stages));
+      const context: ApprovalContext = { stages: decision.stages, resolved, requester, machineIds };
       const first = eligibleApprovers(context)[0] ?? new Set<string>();
       await tx.requestApprover.createMany({ data: [...first].map((identityId) => ({ requestId: request.id, identityId, stage: 0 })), skipDuplicates: true });
       await enqueueNotifications(tx, requestCreated({ request: ref, approverIds: [...first], stage: 0 }));

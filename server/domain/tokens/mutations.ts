@@ -9,17 +9,24 @@ import { appendLedgerEvent } from "@/server/ledger";
 export const TOKEN_PREFIX = "kc_";
 
 /**
- * Creates an API token for a person or machine. The secret (256 random bits) is returned once and
- * only its SHA-256 is stored; lists show the first characters to recognise it.
+ * Creates an API token for a machine (by an admin) or for oneself. The secret (256 random bits) is
+ * returned once, to its creator, and only its SHA-256 is stored; lists show the first characters to
+ * recognise it. Whoever holds a token acts as its identity, so a token for a person is made by that person
+ * only: an admin minting one for someone else could decide requests in their name, or request as them and
+ * approve it (separation of duties). A machine's token creators are kept from deciding its requests
+ * (approvals/eligibility.ts).
  */
 export async function createApiToken(input: CreateApiTokenInput, ctx: Ctx) {
-  assertCan(ctx.actor, "admin:manage");
   if (ctx.actor.type !== "identity") throw new DomainError("FORBIDDEN", "Only a person can create tokens.");
   const creatorId = ctx.actor.id;
+  if (input.identityId !== creatorId) assertCan(ctx.actor, "admin:manage");
   const secret = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
   const token = await ctx.db.$transaction(async (tx) => {
     const identity = await tx.identity.findUnique({ where: { id: input.identityId } });
     if (!identity) throw new DomainError("NOT_FOUND", "No such identity.");
+    if (identity.kind === "HUMAN" && identity.id !== creatorId) {
+      throw new DomainError("FORBIDDEN", `A token acts as its person, so only ${identity.name} can create one for themselves.`, { field: "identityId" });
+    }
     if (identity.status !== "ACTIVE") throw new DomainError("VALIDATION", "This identity is disabled; enable it before issuing tokens.");
     const created = await tx.apiToken.create({
       data: {

@@ -12,16 +12,16 @@ export const metadata: Metadata = { title: "Admin · API tokens" };
 
 export default async function TokensPage() {
   const trpc = await api();
-  const [tokens, identities] = await Promise.all([trpc.tokens.list(), trpc.identities.list({})]);
+  const [tokens, identities, me] = await Promise.all([trpc.tokens.list(), trpc.identities.list({}), trpc.me.get()]);
   return (
     <>
       <PageHeader
         title="API tokens"
-        description="Bearer tokens for machines and integrations (HTTP API at /api/v1). A token is shown once, stored only as a hash, always expires, and acts with its identity's roles limited to its scopes."
+        description="Bearer tokens for machines and integrations (HTTP API at /api/v1). A token is shown once, stored only as a hash, always expires, and acts with its identity's roles limited to its scopes. Whoever holds a token acts as its identity: you can issue tokens for machine identities and for yourself, never for another person, and you cannot decide requests made by a machine whose token you issued."
       />
       <TokensManager
         tokens={tokens.map((t) => ({ ...t, expired: hasExpired(t.expiresAt), expiresAt: t.expiresAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, createdAt: t.createdAt.toISOString() }))}
-        identities={identities.filter((i) => i.status === "ACTIVE").map((i) => ({ id: i.id, name: i.name, kind: i.kind }))}
+        identities={identities.filter((i) => i.status === "ACTIVE" && (i.kind === "MACHINE" || i.id === me.id)).map((i) => ({ id: i.id, name: i.id === me.id ? `${i.name} (you)` : i.name, kind: i.kind }))}
       />
     </>
   );

@@ -56,7 +56,7 @@ export function TokensManager({ tokens, identities }: { tokens: TokenRow[]; iden
             <label htmlFor="token-identity" className="mb-1 block text-sm font-medium">Identity</label>
             <select id="token-identity" value={identityId} onChange={(e) => setIdentityId(e.target.value)} className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900">
               {identities.map((i) => (
-                <option key={i.id} value={i.id}>{i.name} ({i.kind === "MACHINE" ? "machine" : "person"})</option>
+                <option key={i.id} value={i.id}>{i.name}{i.kind === "MACHINE" ? " (machine)" : ""}</option>
               ))}
             </select>
           </div>
