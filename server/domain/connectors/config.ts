@@ -2,6 +2,7 @@ import { connectorSchemas } from "@/server/connectors";
 import { parseConfig } from "@/server/connectors/spec";
 import { decryptSecret } from "@/server/crypto";
 import type { ConnectorKindInput } from "@/server/domain/connectors/schema";
+import { DomainError } from "@/server/errors";
 
 const kindLabel: Record<ConnectorKindInput, string> = { POSTGRES: "PostgreSQL", MARIADB: "MariaDB", REDIS: "Redis", WEBHOOK: "webhook" };
 
@@ -35,4 +36,32 @@ export function storedSecret(row: { id: string; secretCiphertext: string | null 
 export function changedSettings(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...keys].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key])).map((key) => `settings.${key}`).sort();
+}
+
+/** The settings that say where a connector's secret is sent (and whether over TLS). */
+const SECRET_DESTINATION = ["host", "port", "url", "ssl", "tls"] as const;
+
+/**
+ * A stored secret is only ever sent where it was saved for: a form that changes the destination must
+ * bring the secret again, or an admin (or a stolen admin session) could point a production connector at
+ * a host of their own and receive its password.
+ */
+export function assertSecretStaysWithItsDestination(before: Record<string, unknown>, after: Record<string, unknown>, newSecret: boolean): void {
+  if (newSecret) return;
+  const moved = SECRET_DESTINATION.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+  if (moved.length) {
+    throw new DomainError("VALIDATION", `Enter the secret again: the saved one is only sent to the ${moved.join(", ")} it was saved for.`, { field: "secret" });
+  }
+}
+
+/** Settings as the ledger records them: a webhook URL by its origin only (its path or query may hold a token). */
+export function settingsForLedger(settings: Record<string, unknown>): Record<string, unknown> {
+  if (typeof settings.url !== "string") return settings;
+  let origin: string;
+  try {
+    origin = new URL(settings.url).origin;
+  } catch {
+    origin = "(not a URL)";
+  }
+  return { ...settings, url: origin };
 }

@@ -96,6 +96,32 @@ describe("creating and editing connectors", () => {
     expect(await ledgerCount()).toBe(before);
   });
 
+  it("a saved secret is only sent where it was saved for: moving the connector needs the secret again", async () => {
+    const { id } = await as(admin).connectors.create({ name: "Production orders", kind: "POSTGRES", settings: postgresSettings(), secret: { password: "keep-me-here" } });
+    const elsewhere = postgresSettings({ port: tripwirePort });
+    const attempts = tripwireConnections;
+    const refusal = { code: "BAD_REQUEST", message: "Enter the secret again: the saved one is only sent to the port it was saved for." };
+    await expect(as(admin).connectors.testSettings({ kind: "POSTGRES", settings: elsewhere, connectorId: id })).rejects.toMatchObject(refusal);
+    const events = await ledgerCount();
+    await expect(as(admin).connectors.update({ connectorId: id, name: "Production orders", settings: elsewhere })).rejects.toMatchObject(refusal);
+    expect(tripwireConnections).toBe(attempts);
+    expect(await ledgerCount()).toBe(events);
+    expect((await database.prisma.connector.findUniqueOrThrow({ where: { id } })).settings).toMatchObject({ port: 5432 });
+    // With the secret typed again, the move is the admin's own doing.
+    expect((await as(admin).connectors.update({ connectorId: id, name: "Production orders", settings: elsewhere, secret: { password: "typed-again" } })).changed).toEqual(["settings.port", "secret"]);
+  });
+
+  it("records a webhook connector's URL by its origin only: its path or query may hold a token", async () => {
+    const url = "https://hooks.example.com/keycard/T0KEN-in-the-path?key=secret-in-the-query";
+    const { id } = await as(admin).connectors.create({ name: "Customer automation", kind: "WEBHOOK", settings: { url }, secret: { signingSecret: "a-signing-secret-of-enough-length" } });
+    const created = await database.prisma.ledgerEvent.findFirstOrThrow({ where: { action: "catalog/connector.created", subjectId: id } });
+    expect(JSON.stringify(created.data)).not.toContain("T0KEN");
+    expect(created.data).toMatchObject({ settings: { url: "https://hooks.example.com" } });
+    await as(admin).connectors.update({ connectorId: id, name: "Customer automation", settings: { url: url.replace("T0KEN", "OTHER") }, secret: { signingSecret: "a-signing-secret-of-enough-length" } });
+    const updated = await database.prisma.ledgerEvent.findFirstOrThrow({ where: { action: "catalog/connector.updated", subjectId: id } });
+    expect(JSON.stringify(updated.data)).not.toMatch(/T0KEN|OTHER|secret-in-the-query/);
+  });
+
   it("people who are not admins can neither see nor change connectors", async () => {
     await expect(as(requester).connectors.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(as(requester).connectors.create({ name: "Nope", kind: "POSTGRES", settings: postgresSettings() })).rejects.toMatchObject({ code: "FORBIDDEN" });

@@ -4,7 +4,7 @@ import type { Connector, TestConnectionResult } from "@/server/connectors/types"
 import { encryptSecret } from "@/server/crypto";
 import type { Tx } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
-import { changedSettings, hasNewSecret, parseConnectorSecret, parseConnectorSettings, storedSecret } from "@/server/domain/connectors/config";
+import { assertSecretStaysWithItsDestination, changedSettings, hasNewSecret, parseConnectorSecret, parseConnectorSettings, settingsForLedger, storedSecret } from "@/server/domain/connectors/config";
 import { connectorFromRow } from "@/server/domain/connectors/instance";
 import type { ConnectorIdInput, CreateConnectorInput, TestConnectorSettingsInput, UpdateConnectorInput } from "@/server/domain/connectors/schema";
 import type { Ctx } from "@/server/domain/context";
@@ -42,7 +42,7 @@ export async function createConnector(input: CreateConnectorInput, ctx: Ctx) {
       actor: ctx.actor,
       subject: { type: "connector", id: row.id },
       summary: `Connector “${input.name}” (${input.kind.toLowerCase()}) created`,
-      data: { kind: input.kind, name: input.name, slug, settings: settings as { [key: string]: JsonValue }, secretSet: hasNewSecret(input.secret) },
+      data: { kind: input.kind, name: input.name, slug, settings: settingsForLedger(settings) as { [key: string]: JsonValue }, secretSet: hasNewSecret(input.secret) },
     });
     return { id: row.id, slug };
   });
@@ -57,6 +57,7 @@ export async function updateConnector(input: UpdateConnectorInput, ctx: Ctx) {
     const before = (row.settings ?? {}) as Record<string, unknown>;
     const settings = parseConnectorSettings(row.kind, input.settings);
     const newSecret = hasNewSecret(input.secret);
+    assertSecretStaysWithItsDestination(before, settings, newSecret);
     const secretCiphertext = newSecret ? encryptSecret(JSON.stringify(parseConnectorSecret(row.kind, input.secret)), row.id) : row.secretCiphertext;
     const changed = [...(input.name !== row.name ? ["name"] : []), ...changedSettings(before, settings), ...(newSecret ? ["secret"] : [])];
     if (!changed.length) return { id: row.id, changed };
@@ -78,7 +79,7 @@ export async function updateConnector(input: UpdateConnectorInput, ctx: Ctx) {
       actor: ctx.actor,
       subject: { type: "connector", id: row.id },
       summary: `Connector “${input.name}” updated: ${changed.join(", ")}`,
-      data: { changed, before: pick(before), after: pick(settings), ...(input.name !== row.name ? { previousName: row.name } : {}) },
+      data: { changed, before: pick(settingsForLedger(before)), after: pick(settingsForLedger(settings)), ...(input.name !== row.name ? { previousName: row.name } : {}) },
     });
     return { id: row.id, changed };
   });
@@ -147,7 +148,7 @@ export async function testConnector(input: ConnectorIdInput, ctx: Ctx): Promise<
 /**
  * "Test connection" on a form before it is saved: the settings are validated first (a bad identifier is
  * refused here, with its field, and never reaches the target), then a throwaway connector tries them.
- * Editing without retyping the secret tests with the stored one.
+ * Editing without retyping the secret tests with the stored one, at the destination it was saved for only.
  */
 export async function testConnectorSettings(input: TestConnectorSettingsInput, ctx: Ctx): Promise<ConnectionReport> {
   assertCan(ctx.actor, "admin:manage");
@@ -155,6 +156,7 @@ export async function testConnectorSettings(input: TestConnectorSettingsInput, c
   const row = input.connectorId ? await ctx.db.connector.findUnique({ where: { id: input.connectorId } }) : null;
   if (input.connectorId && !row) throw new DomainError("NOT_FOUND", "No such connector.");
   if (row && row.kind !== input.kind) throw new DomainError("VALIDATION", "A connector's kind cannot change; create a new connector instead.", { field: "kind" });
+  if (row) assertSecretStaysWithItsDestination((row.settings ?? {}) as Record<string, unknown>, settings, hasNewSecret(input.secret));
   const secret = hasNewSecret(input.secret) || !row ? parseConnectorSecret(input.kind, input.secret) : storedSecret(row);
   let connector: Connector | undefined;
   try {

@@ -50,6 +50,11 @@ describe("signing in", () => {
     await expect(
       signInWithOidc(database.prisma, { issuer, subject: "sub-attacker", email: other.email, emailVerified: false, name: "Y", groups: [], roles: ["REQUESTER"] }),
     ).rejects.toMatchObject({ code: "CONFLICT" }); // not proven: no takeover, no duplicate
+    // An IdP that leaves email_verified out vouches for nothing either.
+    await expect(
+      signInWithOidc(database.prisma, { issuer, subject: "sub-silent", email: other.email, emailVerified: null, name: "Z", groups: [], roles: ["REQUESTER"] }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+    expect((await database.prisma.identity.findUniqueOrThrow({ where: { id: other.id } })).oidcSubject).toBeNull();
   });
 
   it("refuses a disabled identity, through SSO and demo sign-in, and records the refusal", async () => {

@@ -31,7 +31,8 @@ export async function signInWithOidc(db: Db, input: OidcSignInInput): Promise<Id
       const byEmail = await tx.identity.findUnique({ where: { email } });
       if (byEmail) {
         // Binding by email is an account takeover risk unless the IdP vouches for the address.
-        const bindable = !byEmail.oidcSubject && byEmail.kind === "HUMAN" && input.emailVerified !== false;
+        // Only an explicit email_verified=true: an IdP that leaves the claim out may let people set any address.
+        const bindable = !byEmail.oidcSubject && byEmail.kind === "HUMAN" && input.emailVerified === true;
         if (!bindable) throw new DomainError("CONFLICT", "This email address already belongs to another Keycard identity.");
         identity = byEmail;
       }
