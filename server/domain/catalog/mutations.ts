@@ -5,6 +5,7 @@ import type { SaveResourceInput } from "@/server/domain/catalog/schema";
 import { DomainError } from "@/server/errors";
 import type { Prisma } from "@/server/generated/prisma/client";
 import { appendLedgerEvent } from "@/server/ledger";
+import { canonicalJson, type JsonValue } from "@/server/ledger/canonical";
 
 /**
  * Creates or updates a resource and its access levels. Each access level's privilege and the resource's
@@ -46,6 +47,7 @@ export async function saveResource(input: SaveResourceInput, ctx: Ctx) {
     };
     const existing = input.id ? await tx.resource.findUnique({ where: { id: input.id }, include: { accessLevels: true } }) : null;
     if (input.id && !existing) throw new DomainError("NOT_FOUND", "No such resource.");
+    if (existing) await assertNoLiveGrantsMoved(tx, existing, input);
     const resource = existing ? await tx.resource.update({ where: { id: existing.id }, data: fields }) : await tx.resource.create({ data: fields });
     for (const level of input.accessLevels) {
       const data = { key: level.key, name: level.name, mode: level.mode, privilege: level.privilegeJson as Prisma.InputJsonValue, riskWeight: level.riskWeight };
@@ -69,4 +71,42 @@ export async function saveResource(input: SaveResourceInput, ctx: Ctx) {
     });
     return { id: resource.id };
   });
+}
+
+/** Grants the target holds, or will: provisioning and revocation read the access level and resource as they are now. */
+const LIVE_GRANTS = ["SCHEDULED", "PROVISIONING", "ACTIVE", "REVOKING"] as const;
+// Canonical JSON: the database may hand back an object's keys in another order than the form sent them.
+const same = (a: unknown, b: unknown) => canonicalJson((a ?? null) as JsonValue) === canonicalJson((b ?? null) as JsonValue);
+
+/**
+ * What a grant means in the target (the connector, the resource's target, each level's mode and
+ * privilege) cannot change under live grants: revocation would remove the new privilege and leave the
+ * old one standing, reconciliation would hand the new one to everyone holding the old, and a scheduled
+ * grant would get something other than what was approved. Names, tiers and the rest may change.
+ */
+async function assertNoLiveGrantsMoved(
+  tx: Prisma.TransactionClient,
+  existing: { id: string; connectorId: string | null; target: unknown; accessLevels: { id: string; key: string; name: string; mode: string; privilege: unknown }[] },
+  input: SaveResourceInput,
+) {
+  const live = { status: { in: [...LIVE_GRANTS] } };
+  if (existing.connectorId !== input.connectorId || !same(existing.target, input.targetJson)) {
+    const count = await tx.grant.count({ where: { resourceId: existing.id, ...live } });
+    if (count) {
+      const field = existing.connectorId !== input.connectorId ? "connectorId" : "targetJson";
+      throw new DomainError("CONFLICT", `This resource has ${count} live grant${count === 1 ? "" : "s"}: its connector and target cannot change until ${count === 1 ? "it ends" : "they end"}.`, { field });
+    }
+  }
+  for (const [index, level] of input.accessLevels.entries()) {
+    const current = existing.accessLevels.find((l) => l.id === level.id || l.key === level.key);
+    if (!current || (current.mode === level.mode && same(current.privilege, level.privilegeJson))) continue;
+    const count = await tx.grant.count({ where: { accessLevelId: current.id, ...live } });
+    if (count) {
+      throw new DomainError(
+        "CONFLICT",
+        `Access level "${current.name}" has ${count} live grant${count === 1 ? "" : "s"}: its mode and privilege cannot change until ${count === 1 ? "it ends" : "they end"}. Add a new access level instead.`,
+        { field: `accessLevels.${index}` },
+      );
+    }
+  }
 }
