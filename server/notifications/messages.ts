@@ -236,19 +236,21 @@ export function grantActivated(input: { grant: GrantRef; credential?: boolean })
 }
 
 /** Sent `leadMinutes` before the end; the key includes the end, so an extended grant warns again. */
-export function grantExpiring(input: { grant: GrantRef; leadMinutes: number }): NotificationItem[] {
+/** `leadMinutes` is the configured warning this is (one per window); `minutesLeft` what the holder reads. */
+export function grantExpiring(input: { grant: GrantRef; leadMinutes: number; minutesLeft?: number }): NotificationItem[] {
   const { grant, leadMinutes } = input;
+  const minutesLeft = input.minutesLeft ?? leadMinutes;
   const key = `grant.expiring:${grant.id}:${grant.endsAt.toISOString()}:${leadMinutes}`;
-  const data = { ...grantData(grant), leadMinutes };
+  const data = { ...grantData(grant), leadMinutes, minutesLeft };
   return [
     ...toPeople(
       "grant.expiring",
       key,
       [grant.holder.id],
-      { title: `Access ends in ${formatMinutes(leadMinutes)}: ${what(grant)}`, body: `Your access ends at ${formatTime(grant.endsAt)}. Extend it from the grant page if you need more time.`, link: portalLinks.grant(grant.id) },
+      { title: `Access ends in ${formatMinutes(minutesLeft)}: ${what(grant)}`, body: `Your access ends at ${formatTime(grant.endsAt)}. Extend it from the grant page if you need more time.`, link: portalLinks.grant(grant.id) },
       data,
     ),
-    broadcast("grant.expiring", key, { title: `Ends in ${formatMinutes(leadMinutes)}: ${grant.holder.name} → ${what(grant)}`, body: `At ${formatTime(grant.endsAt)}.`, link: null }, data),
+    broadcast("grant.expiring", key, { title: `Ends in ${formatMinutes(minutesLeft)}: ${grant.holder.name} → ${what(grant)}`, body: `At ${formatTime(grant.endsAt)}.`, link: null }, data),
   ];
 }
 
