@@ -95,6 +95,48 @@ test("a denied request shows the approver's comment to the requester", async ({ 
   await expect(page.getByTestId("decision-comment")).toHaveText(/Use the staging copy/);
 });
 
+test("a request someone else decides while an approver reads it is reported, and the keys do not move to another", async ({ page, browser }, testInfo) => {
+  await signInAs(page, "Samuel Adeyemi");
+  const requestIds: string[] = [];
+  for (const resource of ["Orders database \\(production\\)", "Payments ledger \\(production\\)"]) {
+    await fillRequest(page, { resource, level: "Read", minutes: 30, justification: "Trace the duplicate refunds reported this morning", ticket: "INC-5150" });
+    await page.getByRole("button", { name: "Submit request" }).click();
+    await expect(page.getByTestId("request-status")).toHaveText("pending");
+    requestIds.push(page.url().split("/").pop()!);
+  }
+  const [first, second] = requestIds as [string, string];
+
+  const readerContext = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
+  const reader = await readerContext.newPage();
+  await signInAs(reader, "Kenji Watanabe");
+  await reader.goto(`/inbox?request=${first}`);
+  await expect(reader.getByRole("heading", { name: /Samuel Adeyemi asks for Read on Orders database/ })).toBeVisible();
+
+  const deciderContext = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
+  const decider = await deciderContext.newPage();
+  await signInAs(decider, "Elena Petrova");
+  await decider.goto(`/inbox?request=${first}`);
+  await decider.getByLabel(/^Comment/).fill("Refund traces are in the support console; no database access needed");
+  await decider.getByRole("button", { name: "Deny" }).click();
+  await expect(decider.getByText(/Denied: the requester sees your comment/)).toBeVisible();
+  await deciderContext.close();
+
+  // The reader's inbox refreshes by itself: the request is reported gone, and nothing else is selected.
+  await expect(reader.getByText(/Samuel Adeyemi's request for Read on Orders database \(production\) is no longer waiting for your decision: denied by Elena Petrova/)).toBeVisible({ timeout: 15_000 });
+  await expect(reader.getByText("Choose a request to read it and decide.")).toBeVisible();
+  await keepScreenshot(reader, testInfo, "inbox-request-gone");
+  await reader.locator("body").press("a");
+  await expect(reader.getByRole("status").filter({ hasText: /recorded|Approved/ })).toHaveCount(0);
+  // A link to a request that is no longer waiting opens nothing in its place either.
+  await reader.goto(`/inbox?request=${first}`);
+  await expect(reader.getByText(/The request you opened is no longer waiting for your decision: denied by Elena Petrova/)).toBeVisible();
+  await expect(reader.getByText("Choose a request to read it and decide.")).toBeVisible();
+  await readerContext.close();
+
+  await page.goto(`/access/requests/${second}`);
+  await expect(page.getByTestId("request-status")).toHaveText("pending");
+});
+
 test("an extension of an active grant is approved and moves its end", async ({ page }) => {
   await signInAs(page, "Leo Rossi");
   await fillRequest(page, { resource: "Analytics warehouse", level: "Read", minutes: 15, justification: "Check the funnel dashboard numbers" });

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Badge, Card, EmptyState, PageHeader, Stat, Table, Td, Th } from "@/app/_components/ui";
-import { DateTime } from "@/app/_components/format";
+import { DateTime, formatDuration } from "@/app/_components/format";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { api } from "@/server/trpc/server";
 
@@ -60,9 +60,14 @@ export default async function AdminStatusPage() {
                 <tr key={fn.id}>
                   <Td><code className="text-xs">{fn.id}</code></Td>
                   <Td className="text-xs">
-                    {fn.schedule ? <>cron <code>{fn.schedule}</code></> : null}
-                    {fn.localEverySeconds && scheduler.mode === "local" ? <> · locally every {fn.localEverySeconds} s</> : null}
-                    {fn.event ? <>event <code>{fn.event}</code></> : null}
+                    {/* A function may have both a schedule and an event: one line each. */}
+                    {fn.schedule ? (
+                      <span className="block">
+                        cron <code>{fn.schedule}</code>
+                        {fn.localEverySeconds && scheduler.mode === "local" ? <> · locally every {fn.localEverySeconds < 60 || fn.localEverySeconds % 60 ? `${fn.localEverySeconds} s` : formatDuration(fn.localEverySeconds / 60)}</> : null}
+                      </span>
+                    ) : null}
+                    {fn.event ? <span className="block">event <code>{fn.event}</code></span> : null}
                   </Td>
                   <Td>{fn.lastRun ? <DateTime value={fn.lastRun.finishedAt ?? fn.lastRun.startedAt} /> : <span className="text-slate-500 dark:text-slate-400">not run yet</span>}</Td>
                   <Td>{fn.lastRun ? <StatusBadge status={fn.lastRun.status} /> : null}{fn.lastRun?.error ? <span className="ml-2 text-xs text-red-700 dark:text-red-300">{fn.lastRun.error}</span> : null}</Td>

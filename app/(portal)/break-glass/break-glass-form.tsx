@@ -4,19 +4,20 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { describeError, fieldErrorsOf } from "@/app/_components/errors";
+import { formatDuration } from "@/app/_components/format";
 import { Button, Card } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_trpc/client";
 
 const inputClass = "w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900";
 
-export function BreakGlassForm({ resources }: { resources: { id: string; name: string; tier: number; accessLevels: { id: string; name: string }[] }[] }) {
+export function BreakGlassForm({ resources }: { resources: { id: string; name: string; tier: number; maxMinutes: number; accessLevels: { id: string; name: string }[] }[] }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const ids = { resource: useId(), level: useId(), minutes: useId(), reason: useId(), ticket: useId(), confirm: useId() };
+  const ids = { resource: useId(), level: useId(), minutes: useId(), minutesHint: useId(), reason: useId(), ticket: useId(), confirm: useId() };
   const [resourceId, setResourceId] = useState(resources[0]?.id ?? "");
   const resource = resources.find((r) => r.id === resourceId);
   const [levelId, setLevelId] = useState(resource?.accessLevels[0]?.id ?? "");
-  const [minutes, setMinutes] = useState(30);
+  const [minutes, setMinutes] = useState(Math.min(30, resources[0]?.maxMinutes ?? 30));
   const [reason, setReason] = useState("");
   const [ticketRef, setTicketRef] = useState("");
   const [confirmed, setConfirmed] = useState(false);
@@ -34,7 +35,7 @@ export function BreakGlassForm({ resources }: { resources: { id: string; name: s
         <div className="grid gap-4 sm:grid-cols-2">
           <div>
             <label htmlFor={ids.resource} className="mb-1 block font-medium">Resource</label>
-            <select id={ids.resource} value={resourceId} onChange={(e) => { setResourceId(e.target.value); setLevelId(resources.find((r) => r.id === e.target.value)?.accessLevels[0]?.id ?? ""); }} className={inputClass}>
+            <select id={ids.resource} value={resourceId} onChange={(e) => { const next = resources.find((r) => r.id === e.target.value); setResourceId(e.target.value); setLevelId(next?.accessLevels[0]?.id ?? ""); if (next) setMinutes((m) => Math.min(m, next.maxMinutes)); }} className={inputClass}>
               {resources.map((r) => <option key={r.id} value={r.id}>{r.name} (tier {r.tier})</option>)}
             </select>
           </div>
@@ -47,8 +48,8 @@ export function BreakGlassForm({ resources }: { resources: { id: string; name: s
         </div>
         <div>
           <label htmlFor={ids.minutes} className="mb-1 block font-medium">Minutes</label>
-          <input id={ids.minutes} type="number" min={1} max={240} value={Number.isFinite(minutes) ? minutes : ""} onChange={(e) => setMinutes(e.target.valueAsNumber)} className="w-28 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900" />
-          <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">The policy caps break-glass windows (usually 60 minutes).</p>
+          <input id={ids.minutes} type="number" min={1} max={resource?.maxMinutes} aria-describedby={ids.minutesHint} value={Number.isFinite(minutes) ? minutes : ""} onChange={(e) => setMinutes(e.target.valueAsNumber)} className="w-28 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900" />
+          <p id={ids.minutesHint} className="mt-1 text-xs text-slate-500 dark:text-slate-400">{resource ? `At most ${formatDuration(resource.maxMinutes)} on ${resource.name} (its policy's break-glass window).` : null}</p>
         </div>
         <div>
           <label htmlFor={ids.reason} className="mb-1 block font-medium">Reason</label>

@@ -28,16 +28,52 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
   const inbox = useQuery({ ...inboxQuery, refetchInterval: INBOX_REFRESH_MS });
   const pending = useMemo(() => inbox.data?.pending ?? [], [inbox.data]);
   const [selectedId, setSelectedId] = useState<string | null>(focusRequestId ?? null);
-  const selected = pending.find((r) => r.id === selectedId) ?? pending[0] ?? null;
+  // Never a silent fallback: a, d and the buttons act on the request the approver chose and is reading.
+  const selected = pending.find((r) => r.id === selectedId) ?? null;
+  const [gone, setGone] = useState<{ id: string; label: string | null } | null>(null);
   const [comment, setComment] = useState("");
   const [shortenTo, setShortenTo] = useState<number | "">("");
   const [notice, setNotice] = useState<string | null>(null);
   const commentRef = useRef<HTMLTextAreaElement>(null);
   const ids = { comment: useId(), shorten: useId(), q: useId(), tier: useId() };
 
+  // The first load selects the most urgent request (or the one a link opened). Later, a selected request
+  // that leaves the list (someone else decided it, it expired) is reported and nothing is selected in its
+  // place, so a key pressed a moment later cannot act on a request the approver has not read. Adjusted
+  // while rendering, from the list before and after (React's pattern for state derived from new data).
+  const [seen, setSeen] = useState<typeof inbox.data>(undefined);
+  if (inbox.data && inbox.data !== seen) {
+    setSeen(inbox.data);
+    const now = inbox.data.pending;
+    if (!seen) {
+      if (focusRequestId && !now.some((r) => r.id === focusRequestId)) {
+        setGone({ id: focusRequestId, label: null });
+        setSelectedId(null);
+      } else if (!focusRequestId) {
+        setSelectedId(now[0]?.id ?? null);
+      }
+    } else if (selectedId && !now.some((r) => r.id === selectedId)) {
+      const last = seen.pending.find((r) => r.id === selectedId);
+      setGone({ id: selectedId, label: last ? `${last.requester.name}'s request for ${last.accessLevel.name} on ${last.resource.name}` : null });
+      setSelectedId(null);
+    }
+  }
+
+  function select(id: string) {
+    setSelectedId(id);
+    setGone(null);
+    setComment("");
+    setShortenTo("");
+  }
+
   const decide = useMutation(
     trpc.requests.decide.mutationOptions({
       onSuccess: (result, variables) => {
+        // My own decision moves on to the next request, as a worklist should.
+        const index = pending.findIndex((r) => r.id === variables.requestId);
+        const next = pending[index + 1] ?? pending[index - 1] ?? null;
+        setSelectedId(next?.id ?? null);
+        setGone(null);
         setNotice(
           result.status === "APPROVED"
             ? "Approved: the grant is being provisioned."
@@ -74,9 +110,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
         event.preventDefault();
         const next = pending[Math.min(pending.length - 1, Math.max(0, index + (event.key === "j" ? 1 : -1)))];
         if (next) {
-          setSelectedId(next.id);
-          setComment("");
-          setShortenTo("");
+          select(next.id);
           document.getElementById(`inbox-item-${next.id}`)?.focus();
         }
       } else if (event.key === "a") {
@@ -114,6 +148,14 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
         </p>
       </form>
 
+      {gone ? (
+        <p role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+          {gone.label ?? "The request you opened"} is no longer waiting for your decision
+          {handledNote(inbox.data?.handled.find((h) => h.id === gone.id))}.{" "}
+          <Link href={`/access/requests/${gone.id}`} className="underline">Open it</Link>
+          {pending.length ? " · choose another request to go on." : "."}
+        </p>
+      ) : null}
       {notice ? <p role="status" className="rounded-md border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900">{notice}</p> : null}
       {decide.error ? <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">{describeError(decide.error)}</p> : null}
 
@@ -132,11 +174,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
                   id={`inbox-item-${r.id}`}
                   type="button"
                   aria-current={r.id === selected?.id ? "true" : undefined}
-                  onClick={() => {
-                    setSelectedId(r.id);
-                    setComment("");
-                    setShortenTo("");
-                  }}
+                  onClick={() => select(r.id)}
                   className={cx("w-full rounded-md border p-3 text-left text-sm", r.id === selected?.id ? "border-brand-600 bg-brand-50 dark:bg-slate-800" : "border-slate-200 bg-white hover:border-slate-400 dark:border-slate-800 dark:bg-slate-900")}
                 >
                   <span className="flex items-center justify-between gap-2">
@@ -149,7 +187,9 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
               </li>
             ))}
           </ul>
-          {selected ? (
+          {!selected ? (
+            <p className="text-sm text-slate-600 dark:text-slate-400">Choose a request to read it and decide.</p>
+          ) : (
             <Card title={`${selected.requester.name} asks ${selected.kind === "EXTENSION" ? "to extend" : "for"} ${selected.accessLevel.name} on ${selected.resource.name}`}>
               <div className="grid gap-4 text-sm">
                 <dl className="grid grid-cols-[8rem_minmax(0,1fr)] gap-y-1.5 wrap-anywhere">
@@ -210,7 +250,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
                 </div>
               </div>
             </Card>
-          ) : null}
+          )}
         </div>
       )}
 
@@ -228,4 +268,9 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
       ) : null}
     </div>
   );
+}
+
+function handledNote(handled: { status: string; decidedBy: string | null } | undefined): string {
+  if (!handled) return "";
+  return `: ${handled.status.toLowerCase()}${handled.decidedBy ? ` by ${handled.decidedBy}` : ""}`;
 }

@@ -2,6 +2,7 @@ import { assertCan } from "@/server/auth/permissions";
 import type { CatalogSearchInput } from "@/server/domain/catalog/schema";
 import { escapeLike, sanitizeSearchText } from "@/server/db/like";
 import type { Ctx } from "@/server/domain/context";
+import { parseStoredRules } from "@/server/domain/policies/compile";
 
 /** Requestable resources with their access levels, filtered by name, tag, owner or tier. */
 export async function listRequestableResources(input: CatalogSearchInput, ctx: Ctx) {
@@ -65,4 +66,29 @@ export async function listResourcesForAdmin(ctx: Ctx) {
     ctx.db.group.findMany({ select: { id: true, name: true, kind: true }, orderBy: { name: "asc" } }),
   ]);
   return { resources, connectors, groups };
+}
+
+/**
+ * Resources whose policy in force (the resource's own, else its tier's default) allows break-glass, with
+ * that policy's window limit: what the break-glass form offers. The policy still decides at submission
+ * (its conditions may restrict who can break glass); a policy that no longer parses allows nothing.
+ */
+export async function listBreakGlassResources(ctx: Ctx) {
+  assertCan(ctx.actor, "access:break_glass");
+  const [resources, policies] = await Promise.all([
+    ctx.db.resource.findMany({
+      where: { archivedAt: null, requestable: true },
+      select: { id: true, name: true, tier: true, accessLevels: { select: { id: true, name: true }, orderBy: { riskWeight: "asc" } } },
+      orderBy: [{ tier: "asc" }, { name: "asc" }],
+    }),
+    ctx.db.policy.findMany({ select: { resourceId: true, tier: true, currentVersion: { select: { rules: true } } } }),
+  ]);
+  const own = new Map(policies.filter((p) => p.resourceId).map((p) => [p.resourceId, p]));
+  const tierDefault = new Map(policies.filter((p) => p.tier !== null).map((p) => [p.tier, p]));
+  return resources.flatMap((resource) => {
+    const policy = own.get(resource.id) ?? tierDefault.get(resource.tier);
+    const parsed = policy?.currentVersion ? parseStoredRules(policy.currentVersion.rules) : null;
+    if (!parsed?.ok || !parsed.rules.breakGlass.allowed) return [];
+    return [{ ...resource, maxMinutes: parsed.rules.breakGlass.maxDurationMinutes }];
+  });
 }

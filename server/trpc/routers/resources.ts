@@ -1,5 +1,5 @@
 import { saveResource } from "@/server/domain/catalog/mutations";
-import { listRequestableResources, listResourcesForAdmin } from "@/server/domain/catalog/queries";
+import { listBreakGlassResources, listRequestableResources, listResourcesForAdmin } from "@/server/domain/catalog/queries";
 import { ZCatalogSearchInput, ZSaveResourceInput } from "@/server/domain/catalog/schema";
 import { createTRPCRouter, permittedProcedure } from "@/server/trpc/init";
 
@@ -7,6 +7,7 @@ export const resourcesRouter = createTRPCRouter({
   list: permittedProcedure("access:request")
     .input(ZCatalogSearchInput)
     .query(({ ctx, input }) => listRequestableResources(input, ctx)),
+  breakGlassList: permittedProcedure("access:break_glass").query(({ ctx }) => listBreakGlassResources(ctx)),
   adminList: permittedProcedure("admin:manage").query(({ ctx }) => listResourcesForAdmin(ctx)),
   save: permittedProcedure("admin:manage").input(ZSaveResourceInput).mutation(({ ctx, input }) => saveResource(input, ctx)),
 });
