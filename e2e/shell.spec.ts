@@ -6,6 +6,7 @@ const pages = [
   { path: "/", heading: /^Hello, / , area: null },
   { path: "/request", heading: "Request access", area: "Request" },
   { path: "/access", heading: "My access", area: "My access" },
+  { path: "/access/tokens", heading: "My API tokens", area: "My access" },
   { path: "/inbox", heading: "Approver inbox", area: "Inbox" },
   { path: "/ledger", heading: "Ledger", area: "Ledger" },
   { path: "/reports", heading: "Reports", area: "Reports" },

@@ -21,7 +21,7 @@ export default async function MyAccessPage() {
   return (
     <>
       {pendingOrLive ? <AutoRefresh seconds={5} /> : null}
-      <PageHeader title="My access" description="Your grants and requests. Active access ends by itself when its window closes." actions={<ButtonLink href="/request">Request access</ButtonLink>} />
+      <PageHeader title="My access" description="Your grants and requests. Active access ends by itself when its window closes." actions={<><ButtonLink href="/access/tokens" variant="secondary">My API tokens</ButtonLink><ButtonLink href="/request">Request access</ButtonLink></>} />
       <div className="grid gap-6">
         <Card title="Current access">
           {current.length === 0 ? (

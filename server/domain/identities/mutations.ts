@@ -4,7 +4,7 @@ import type { Tx } from "@/server/db";
 import type { Ctx } from "@/server/domain/context";
 import { endGrantsOfDisabledIdentity, wakeRevoker } from "@/server/domain/grants/mutations";
 import { cancelLockedRequest } from "@/server/domain/requests/mutations";
-import type { SetIdentityStatusInput } from "@/server/domain/identities/schema";
+import type { CreateMachineIdentityInput, SetIdentityStatusInput } from "@/server/domain/identities/schema";
 import { DomainError } from "@/server/errors";
 import { appendLedgerEvent } from "@/server/ledger";
 
@@ -63,4 +63,33 @@ async function cancelPendingRequestsOf(tx: Tx, identity: { id: string; name: str
     const summary = `${actor.name} cancelled ${identity.name}'s request for ${request.accessLevel.name} on ${request.resource.name}: ${identity.name} was disabled`;
     await cancelLockedRequest(tx, request, actor, summary, { reason: "identity_disabled" });
   }
+}
+
+/**
+ * A machine identity (a pipeline, a job, a bot) that requests access through the HTTP API with a token.
+ * It has an owner, a person who answers for it: the owner never decides the machine's requests, the
+ * machine is judged with its owner's team, and it only ever gets the requester role.
+ */
+export async function createMachineIdentity(input: CreateMachineIdentityInput, ctx: Ctx) {
+  assertCan(ctx.actor, "admin:manage");
+  return ctx.db.$transaction(async (tx) => {
+    const owner = await tx.identity.findUnique({ where: { id: input.ownerId }, select: { id: true, name: true, kind: true, status: true } });
+    if (!owner || owner.kind !== "HUMAN") throw new DomainError("NOT_FOUND", "The owner must be a person.", { field: "ownerId" });
+    if (owner.status !== "ACTIVE") throw new DomainError("VALIDATION", `${owner.name} is disabled and cannot own a machine.`, { field: "ownerId" });
+    // Names are how people recognise machines in the inbox and the ledger: one of each.
+    const clash = await tx.identity.findFirst({ where: { kind: "MACHINE", name: { equals: input.name, mode: "insensitive" } }, select: { id: true } });
+    if (clash) throw new DomainError("CONFLICT", `A machine identity named "${input.name}" already exists.`, { field: "name" });
+    const machine = await tx.identity.create({
+      data: { kind: "MACHINE", name: input.name, title: input.purpose, ownerId: owner.id, roles: ["REQUESTER"] },
+      select: { id: true, name: true },
+    });
+    await appendLedgerEvent(tx, {
+      action: "identity/identity.created",
+      actor: ctx.actor,
+      subject: { type: "identity", id: machine.id },
+      summary: `Machine identity ${machine.name} created, owned by ${owner.name}: ${input.purpose}`,
+      data: { kind: "MACHINE", ownerId: owner.id, purpose: input.purpose, roles: ["REQUESTER"] },
+    });
+    return machine;
+  });
 }

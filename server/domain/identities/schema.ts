@@ -12,3 +12,15 @@ export const ZListIdentitiesInput = z.object({
   kind: z.enum(["HUMAN", "MACHINE"]).optional(),
 });
 export type ListIdentitiesInput = z.infer<typeof ZListIdentitiesInput>;
+
+export const ZCreateMachineIdentityInput = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9._-]{2,62}$/, "Use 3 to 63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit (e.g. deploy-pipeline)."),
+    ownerId: z.uuid("Pick the person who answers for this machine."),
+    purpose: z.string().trim().min(3, "Say what the machine does (at least 3 characters).").max(120),
+  })
+  .strict();
+export type CreateMachineIdentityInput = z.infer<typeof ZCreateMachineIdentityInput>;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { assertCan } from "@/server/auth/permissions";
+import { assertCan, can } from "@/server/auth/permissions";
 import { hashToken } from "@/server/crypto";
 import type { Ctx } from "@/server/domain/context";
 import type { CreateApiTokenInput, RevokeApiTokenInput } from "@/server/domain/tokens/schema";
@@ -52,10 +52,13 @@ export async function createApiToken(input: CreateApiTokenInput, ctx: Ctx) {
   return { ...token, secret };
 }
 
+/** Admins revoke any token; a person revokes their own. */
 export async function revokeApiToken(input: RevokeApiTokenInput, ctx: Ctx) {
-  assertCan(ctx.actor, "admin:manage");
   return ctx.db.$transaction(async (tx) => {
     const token = await tx.apiToken.findUnique({ where: { id: input.tokenId }, include: { identity: { select: { name: true } } } });
+    const own = ctx.actor.type === "identity" && token?.identityId === ctx.actor.id;
+    // Someone else's token is "not found" to a non-admin, not "forbidden": ids are not an oracle.
+    if (!own && !can(ctx.actor, "admin:manage")) throw new DomainError("NOT_FOUND", "No such token.");
     if (!token) throw new DomainError("NOT_FOUND", "No such token.");
     if (token.revokedAt) return { id: token.id, revokedAt: token.revokedAt };
     const revoked = await tx.apiToken.update({ where: { id: token.id }, data: { revokedAt: new Date() }, select: { id: true, revokedAt: true } });

@@ -7,6 +7,7 @@ import { createApiToken, revokeApiToken } from "@/server/domain/tokens/mutations
 import { API_RATE_LIMIT, consumeRateLimit } from "@/server/domain/tokens/rate-limit";
 import { createTestDatabase, type TestDatabase } from "@/server/test/database";
 import { createPerson } from "@/server/test/fixtures";
+import { createCaller } from "@/server/trpc/root";
 
 let database: TestDatabase;
 
@@ -69,10 +70,28 @@ describe("API tokens", () => {
     expect(await db.rateLimitWindow.count({ where: { key: { in: [revoked.id, expired.id, live.id].map((id) => `api-token:${id}`) } } })).toBe(0);
   });
 
-  it("can only be created and revoked by admins", async () => {
-    const { db, machine } = await setup();
+  it("a machine's are created by admins only; a person creates, lists and revokes their own, and nobody else's", async () => {
+    const { db, admin, machine } = await setup();
     const requester = await createPerson(db, ["REQUESTER", "APPROVER"]);
     await expect(createApiToken({ identityId: machine.id, name: "mine", scopes: ["requests:write"], expiresInDays: 1 }, { actor: requester, db })).rejects.toMatchObject({ code: "FORBIDDEN" });
+
+    const as = (actor: typeof admin) => createCaller({ actor, db });
+    const own = await as(requester).tokens.create({ identityId: requester.id, name: "chat-ops", scopes: ["decisions:write"], expiresInDays: 7 });
+    const machines = await createApiToken({ identityId: machine.id, name: "pipeline", scopes: ["requests:write"], expiresInDays: 7 }, { actor: admin, db });
+    expect((await as(requester).tokens.mine()).map((t) => t.id)).toEqual([own.id]);
+    await expect(as(requester).tokens.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
+
+    // Someone else's token: not found, and untouched.
+    const events = await db.ledgerEvent.count({ where: { action: "identity/token.revoked" } });
+    await expect(as(requester).tokens.revoke({ tokenId: machines.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect((await db.apiToken.findUniqueOrThrow({ where: { id: machines.id } })).revokedAt).toBeNull();
+    expect(await db.ledgerEvent.count({ where: { action: "identity/token.revoked" } })).toBe(events);
+
+    await as(requester).tokens.revoke({ tokenId: own.id });
+    await expect(authenticateApiToken(db, `Bearer ${own.secret}`, null, API_RATE_LIMIT)).rejects.toThrow("revoked");
+    // An admin still revokes anyone's.
+    await as(admin).tokens.revoke({ tokenId: machines.id });
+    expect((await db.apiToken.findUniqueOrThrow({ where: { id: machines.id } })).revokedAt).not.toBeNull();
   });
 
   it("are rate limited per key with the seconds until the window resets", async () => {

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { Badge, Card, EmptyState, PageHeader, Table, Td, Th } from "@/app/_components/ui";
 import { DateTime } from "@/app/_components/format";
 import { IdentityStatusButton } from "@/app/(portal)/admin/identities/status-button";
+import { NewMachineForm } from "@/app/(portal)/admin/identities/new-machine-form";
 import { rolesAllow } from "@/server/auth/permissions";
 import { api } from "@/server/trpc/server";
 
@@ -12,10 +13,11 @@ export default async function IdentitiesPage({ searchParams }: { searchParams: P
   const trpc = await api();
   const me = await trpc.me.get();
   const kind = params.kind === "MACHINE" || params.kind === "HUMAN" ? params.kind : undefined;
-  const identities = await trpc.identities.list({ q: params.q?.slice(0, 200), kind });
+  const [identities, people] = await Promise.all([trpc.identities.list({ q: params.q?.slice(0, 200), kind }), trpc.identities.list({ kind: "HUMAN" })]);
   return (
     <>
       <PageHeader title="Identities" description="People sign in through single sign-on; machine identities use API tokens. Disabling one cuts its access at once: sessions and tokens stop working, pending requests are cancelled and live grants revoked in their targets." />
+      <NewMachineForm people={people.filter((p) => p.status === "ACTIVE").map((p) => ({ id: p.id, name: p.name }))} />
       <form role="search" action="/admin/identities" className="mb-4 flex flex-wrap items-end gap-2">
         <div className="grow">
           <label htmlFor="q" className="mb-1 block text-sm font-medium">Search</label>

@@ -1,12 +1,8 @@
 import type { Metadata } from "next";
 import { PageHeader } from "@/app/_components/ui";
+import { tokenRows } from "@/app/(portal)/admin/tokens/rows";
 import { TokensManager } from "@/app/(portal)/admin/tokens/tokens-manager";
 import { api } from "@/server/trpc/server";
-
-/** Server-side, so the client list renders the same on every render. */
-function hasExpired(date: Date): boolean {
-  return date.getTime() < Date.now();
-}
 
 export const metadata: Metadata = { title: "Admin · API tokens" };
 
@@ -20,7 +16,7 @@ export default async function TokensPage() {
         description="Bearer tokens for machines and integrations (HTTP API at /api/v1). A token is shown once, stored only as a hash, always expires, and acts with its identity's roles limited to its scopes. Whoever holds a token acts as its identity: you can issue tokens for machine identities and for yourself, never for another person, and you cannot decide requests made by a machine whose token you issued."
       />
       <TokensManager
-        tokens={tokens.map((t) => ({ ...t, expired: hasExpired(t.expiresAt), expiresAt: t.expiresAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, createdAt: t.createdAt.toISOString() }))}
+        tokens={tokenRows(tokens)}
         identities={identities.filter((i) => i.status === "ACTIVE" && (i.kind === "MACHINE" || i.id === me.id)).map((i) => ({ id: i.id, name: i.id === me.id ? `${i.name} (you)` : i.name, kind: i.kind }))}
       />
     </>

@@ -54,11 +54,16 @@ export function TokensManager({ tokens, identities }: { tokens: TokenRow[]; iden
         >
           <div>
             <label htmlFor="token-identity" className="mb-1 block text-sm font-medium">Identity</label>
-            <select id="token-identity" value={identityId} onChange={(e) => setIdentityId(e.target.value)} className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900">
-              {identities.map((i) => (
-                <option key={i.id} value={i.id}>{i.name}{i.kind === "MACHINE" ? " (machine)" : ""}</option>
-              ))}
-            </select>
+            {identities.length === 1 ? (
+              // One's own tokens: nothing to choose.
+              <input id="token-identity" readOnly value={identities[0]!.name} className="w-full rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-sm dark:border-slate-800 dark:bg-slate-950" />
+            ) : (
+              <select id="token-identity" value={identityId} onChange={(e) => setIdentityId(e.target.value)} className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900">
+                {identities.map((i) => (
+                  <option key={i.id} value={i.id}>{i.name}{i.kind === "MACHINE" ? " (machine)" : ""}</option>
+                ))}
+              </select>
+            )}
           </div>
           <div>
             <label htmlFor="token-name" className="mb-1 block text-sm font-medium">Name</label>
@@ -105,7 +110,7 @@ export function TokensManager({ tokens, identities }: { tokens: TokenRow[]; iden
       </Card>
       <Card title="Tokens">
         {tokens.length === 0 ? (
-          <EmptyState title="No API tokens yet">Create one for a pipeline or an integration above.</EmptyState>
+          <EmptyState title="No API tokens yet">Create one above for a script, a pipeline or a chat-ops bot.</EmptyState>
         ) : (
           <Table caption="API tokens">
             <thead>
