@@ -65,7 +65,7 @@ export default async function ReportsPage({ searchParams }: { searchParams: Prom
           ) : (
             <>
               <dl className="mb-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-                <Figure label="Standing now" value={(standing.latest?.standing ?? 0).toLocaleString("en")} testId="metric-standing" hint={`${(standing.latest?.baseline ?? 0).toLocaleString("en")} baseline · ${(standing.latest?.jit ?? 0).toLocaleString("en")} JIT-backed`} />
+                <Figure label="Standing now" value={(standing.latest?.standing ?? 0).toLocaleString("en")} href="/reports/standing" linkText="Open the report" testId="metric-standing" hint={`${(standing.latest?.baseline ?? 0).toLocaleString("en")} baseline · ${(standing.latest?.jit ?? 0).toLocaleString("en")} JIT-backed`} />
                 <Figure
                   label="Eliminated since the first report"
                   value={standing.eliminated !== null && standing.eliminated < 0 ? `${formatPercent(-standing.eliminated)} more` : formatPercent(standing.eliminated)}
@@ -111,8 +111,8 @@ export default async function ReportsPage({ searchParams }: { searchParams: Prom
         <div className="grid gap-6 lg:grid-cols-2">
           <Card title="Time to access">
             <dl className="mb-4 grid gap-4 sm:grid-cols-2">
-              <Figure label="Automatic · p50 / p95" value={`${formatSeconds(t.auto.p50)} / ${formatSeconds(t.auto.p95)}`} testId="metric-tta-auto" hint={plural(t.auto.n, "grant")} />
-              <Figure label="Human-approved · p50 / p95" value={`${formatSeconds(t.human.p50)} / ${formatSeconds(t.human.p95)}`} testId="metric-tta-human" hint={plural(t.human.n, "grant")} />
+              <Figure label="Automatic · p50 / p95" value={`${formatSeconds(t.auto.p50)} / ${formatSeconds(t.auto.p95)}`} href={t.link} testId="metric-tta-auto" hint={plural(t.auto.n, "grant")} />
+              <Figure label="Human-approved · p50 / p95" value={`${formatSeconds(t.human.p50)} / ${formatSeconds(t.human.p95)}`} href={t.link} testId="metric-tta-human" hint={plural(t.human.n, "grant")} />
             </dl>
             <HBarChart
               title="Request to active access, in seconds"
