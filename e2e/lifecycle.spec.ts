@@ -146,6 +146,8 @@ test("an extension of an active grant is approved and moves its end", async ({ p
   const before = await page.getByText(/UTC/).nth(1).textContent();
   await page.getByLabel("Extra minutes").fill("30");
   await page.getByLabel("Why").fill("The funnel query is slower than expected");
+  // The policy's answer before asking: tier 3 extends at once.
+  await expect(page.getByTestId("extension-preview")).toContainText("Approved by policy at once");
   await page.getByRole("button", { name: "Request extension" }).click();
   await expect(page.getByText("Extended: the new end time is shown above.")).toBeVisible();
   await page.reload();

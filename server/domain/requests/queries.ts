@@ -5,15 +5,15 @@ import { eligibleApprovers } from "@/server/domain/approvals/eligibility";
 import type { Ctx, PersonCtx } from "@/server/domain/context";
 import { canViewGrant } from "@/server/domain/grants/queries";
 import { describeStages } from "@/server/domain/policies/describe";
-import { evaluatePolicy } from "@/server/domain/policies/engine";
+import { evaluatePolicy, type RequestKind } from "@/server/domain/policies/engine";
 import { loadPolicyInput } from "@/server/domain/requests/policy-context";
 import type { StoredDecision } from "@/server/domain/requests/records";
 import { resolveApprovers, sourcesOf } from "@/server/domain/requests/routing";
-import type { PreviewRequestInput } from "@/server/domain/requests/schema";
+import type { PreviewExtensionInput, PreviewRequestInput } from "@/server/domain/requests/schema";
 import { DomainError } from "@/server/errors";
 
 /** The policy decision for a would-be request by `requesterId`, with the approvers it would go to by name. */
-export async function evaluateRequestFor(db: Db, requesterId: string, input: PreviewRequestInput) {
+export async function evaluateRequestFor(db: Db, requesterId: string, input: PreviewRequestInput, kind: RequestKind = input.breakGlass ? "BREAK_GLASS" : "STANDARD") {
   const now = await dbNow(db);
   const loaded = await loadPolicyInput(db, {
     requesterId,
@@ -22,7 +22,7 @@ export async function evaluateRequestFor(db: Db, requesterId: string, input: Pre
     durationMinutes: input.durationMinutes ?? 60,
     startsAt: input.startsAt ?? now,
     now,
-    kind: input.breakGlass ? "BREAK_GLASS" : "STANDARD",
+    kind,
     justification: input.justification ?? "",
     ticketRef: input.ticketRef,
   });
@@ -69,6 +69,24 @@ export async function evaluateRequestFor(db: Db, requesterId: string, input: Pre
 export async function previewRequest(input: PreviewRequestInput, ctx: PersonCtx) {
   assertCan(ctx.actor, input.breakGlass ? "access:break_glass" : "access:request");
   return evaluateRequestFor(ctx.db, ctx.actor.id, input);
+}
+
+/**
+ * What the policy would decide on an extension of my active grant (the extra minutes as a window of their
+ * own, from the grant's end), with the approvers by name: shown before the requester asks. Read-only.
+ */
+export async function previewExtension(input: PreviewExtensionInput, ctx: PersonCtx) {
+  assertCan(ctx.actor, "access:request");
+  const grant = await ctx.db.grant.findUnique({ where: { id: input.grantId }, select: { identityId: true, status: true, resourceId: true, accessLevelId: true, endsAt: true } });
+  if (!grant || grant.identityId !== ctx.actor.id) throw new DomainError("NOT_FOUND", "No such grant.");
+  if (grant.status !== "ACTIVE") throw new DomainError("INVALID_TRANSITION", "Only an active grant can be extended.");
+  const now = await dbNow(ctx.db);
+  return evaluateRequestFor(
+    ctx.db,
+    ctx.actor.id,
+    { resourceId: grant.resourceId, accessLevelId: grant.accessLevelId, durationMinutes: input.additionalMinutes, startsAt: grant.endsAt > now ? grant.endsAt : now, justification: input.justification, ticketRef: input.ticketRef },
+    "EXTENSION",
+  );
 }
 
 /**

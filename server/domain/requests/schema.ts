@@ -99,5 +99,9 @@ export const ZExtendGrantInput = z
   .strict();
 export type ExtendGrantInput = z.infer<typeof ZExtendGrantInput>;
 
+/** The extension form as it is being filled in: what the policy would say so far. */
+export const ZPreviewExtensionInput = ZExtendGrantInput.partial({ justification: true }).extend({ justification: z.string().max(2000).optional() }).strict();
+export type PreviewExtensionInput = z.infer<typeof ZPreviewExtensionInput>;
+
 export const ZGrantIdInput = z.object({ grantId: z.uuid() }).strict();
 export type GrantIdInput = z.infer<typeof ZGrantIdInput>;

@@ -1,9 +1,10 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
+import { useDeferredValue, useId, useState } from "react";
 import { describeError, fieldErrorsOf } from "@/app/_components/errors";
+import { formatDuration } from "@/app/_components/format";
 import { Button } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_trpc/client";
 
@@ -52,6 +53,18 @@ export function ExtendForm({ grantId }: { grantId: string }) {
   const [ticketRef, setTicketRef] = useState("");
   const extend = useMutation(trpc.grants.extend.mutationOptions({ onSuccess: () => router.refresh() }));
   const errors = fieldErrorsOf(extend.error);
+  // What the policy would say, as the form is filled in (the same decision the submission makes).
+  const asked = useDeferredValue({ minutes, justification, ticketRef });
+  const preview = useQuery({
+    ...trpc.grants.previewExtension.queryOptions({
+      grantId,
+      additionalMinutes: Math.round(asked.minutes),
+      justification: asked.justification || undefined,
+      ticketRef: asked.ticketRef || undefined,
+    }),
+    enabled: Number.isFinite(asked.minutes) && asked.minutes >= 1,
+    placeholderData: keepPreviousData,
+  });
   if (extend.data) {
     return <p role="status" className="text-sm">{extend.data.status === "APPROVED" ? "Extended: the new end time is shown above." : "Extension requested: approvers have been asked."}</p>;
   }
@@ -75,9 +88,52 @@ export function ExtendForm({ grantId }: { grantId: string }) {
         <label htmlFor={ids.ticket} className="mb-1 block font-medium">Ticket <span className="font-normal text-slate-500 dark:text-slate-400">(if the policy wants one)</span></label>
         <input id={ids.ticket} value={ticketRef} onChange={(e) => setTicketRef(e.target.value)} className={inputClass} />
       </div>
+      <ExtensionPreview preview={preview.data} loading={preview.isFetching && !preview.data} error={preview.error} />
       {extend.error ? <p role="alert" className="text-red-700 dark:text-red-300">{describeError(extend.error)}</p> : null}
       <Button type="submit" disabled={extend.isPending}>{extend.isPending ? "Asking…" : "Request extension"}</Button>
     </form>
+  );
+}
+
+interface ExtensionDecision {
+  outcome: "deny" | "auto_approve" | "approval";
+  reasons: string[];
+  violations: { message: string }[];
+  maxDurationMinutes: number;
+  stagesSummary: string | null;
+  approvers: { stage: string; required: number; people: string[] }[];
+}
+
+/** The policy's answer to the extension as asked so far: at once, by whom, or why not. */
+function ExtensionPreview({ preview, loading, error }: { preview: ExtensionDecision | undefined; loading: boolean; error: unknown }) {
+  if (loading) return <p role="status" className="text-slate-600 dark:text-slate-400">Checking the policy…</p>;
+  if (!preview) return error ? <p className="text-slate-600 dark:text-slate-400">{describeError(error)}</p> : null;
+  const tone =
+    preview.violations.length || preview.outcome === "deny"
+      ? "border-red-300 bg-red-50 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+      : preview.outcome === "auto_approve"
+        ? "border-emerald-300 bg-emerald-50 text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+        : "border-amber-300 bg-amber-50 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100";
+  return (
+    <div role="status" aria-live="polite" data-testid="extension-preview" className={`rounded-md border p-3 ${tone}`}>
+      <p className="font-medium">
+        {preview.violations.length
+          ? preview.violations[0]!.message
+          : preview.outcome === "deny"
+            ? `Not allowed: ${preview.reasons[0] ?? "the policy does not allow this extension"}`
+            : preview.outcome === "auto_approve"
+              ? "Approved by policy at once: the end moves when you ask."
+              : `Needs approval: ${preview.stagesSummary ?? "approvers decide"}`}
+      </p>
+      {preview.outcome === "approval" && !preview.violations.length ? (
+        <ul className="mt-1 text-xs">
+          {preview.approvers.map((a) => (
+            <li key={a.stage}>{a.stage}: {a.required} of {a.people.join(", ") || "nobody available"}</li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="mt-1 text-xs">At most {formatDuration(preview.maxDurationMinutes)} per extension.</p>
+    </div>
   );
 }
 
