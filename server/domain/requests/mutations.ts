@@ -184,7 +184,7 @@ function createInTransaction(input: CreateRequestInput, ctx: Ctx, actor: Identit
 }
 
 /** Requests are decided one at a time: the row lock makes two simultaneous decisions see each other. */
-async function lockRequest(tx: Tx, requestId: string) {
+export async function lockRequest(tx: Tx, requestId: string) {
   await tx.$queryRaw`SELECT id FROM "AccessRequest" WHERE id = ${requestId}::uuid FOR UPDATE`;
   const request = await tx.accessRequest.findUnique({
     where: { id: requestId },
@@ -200,10 +200,10 @@ async function lockRequest(tx: Tx, requestId: string) {
   return request;
 }
 
-type LockedRequest = Awaited<ReturnType<typeof lockRequest>>;
+export type LockedRequest = Awaited<ReturnType<typeof lockRequest>>;
 
 /** The approval context of a pending request, resolved against group membership as it is now. */
-async function approvalContextOf(tx: Tx, request: LockedRequest): Promise<ApprovalContext> {
+export async function approvalContextOf(tx: Tx, request: LockedRequest): Promise<ApprovalContext> {
   const stored = request.decision as unknown as StoredDecision;
   const escalation: ApproverSource[] = request.escalatedAt ? stored.escalateTo : [];
   const stages = stored.stages.map((stage, index) =>

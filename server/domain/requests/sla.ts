@@ -3,6 +3,7 @@ import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
 import { eligibleApprovers } from "@/server/domain/approvals/eligibility";
 import { requestRef, type StoredDecision } from "@/server/domain/requests/records";
+import { rerouteLocked } from "@/server/domain/requests/reroute";
 import { resolveApprovers, sourcesOf } from "@/server/domain/requests/routing";
 import { appendLedgerEvent } from "@/server/ledger";
 import { enqueueNotifications } from "@/server/notifications/enqueue";
@@ -99,9 +100,13 @@ async function handleOne(db: Db, requestId: string): Promise<"expired" | "escala
     if (waitingMs >= remindEveryMs && now.getTime() - lastReminder >= remindEveryMs) {
       // Recorded even when nobody is left to remind, so the request is not picked up again every tick.
       await tx.accessRequest.update({ where: { id: request.id }, data: { lastRemindedAt: now } });
-      if (!routedNow.length) return null;
+      // Group changes since the routing are caught up first: newcomers get the request itself, and only
+      // the people who may still decide are reminded.
+      const rerouted = await rerouteLocked(tx, request.id);
+      const remind = routedNow.filter((id) => !rerouted.removed.includes(id));
+      if (!remind.length) return null;
       const reminder = Math.floor(waitingMs / remindEveryMs);
-      await enqueueNotifications(tx, requestReminder({ request: ref, approverIds: routedNow, reminder, waitingMinutes: waitingMs / 60_000, escalatesAt: request.escalatedAt ? null : request.slaDueAt }));
+      await enqueueNotifications(tx, requestReminder({ request: ref, approverIds: remind, reminder, waitingMinutes: waitingMs / 60_000, escalatesAt: request.escalatedAt ? null : request.slaDueAt }));
       return "reminded";
     }
     return null;
