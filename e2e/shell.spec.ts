@@ -12,6 +12,7 @@ const pages = [
   { path: "/reports", heading: "Reports", area: "Reports" },
   { path: "/admin", heading: "System status", area: "Admin" },
   { path: "/admin/identities", heading: "Identities", area: "Admin" },
+  { path: "/admin/groups", heading: "Groups", area: "Admin" },
   { path: "/admin/resources", heading: "Resources", area: "Admin" },
   { path: "/admin/policies", heading: "Policies", area: "Admin" },
   { path: "/admin/tokens", heading: "API tokens", area: "Admin" },

@@ -7,6 +7,7 @@ import { cx } from "@/app/_components/ui";
 const tabs = [
   { href: "/admin", label: "Status" },
   { href: "/admin/identities", label: "Identities" },
+  { href: "/admin/groups", label: "Groups" },
   { href: "/admin/connectors", label: "Connectors" },
   { href: "/admin/resources", label: "Resources" },
   { href: "/admin/policies", label: "Policies" },

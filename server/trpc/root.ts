@@ -4,6 +4,7 @@ import { authRouter } from "@/server/trpc/routers/auth";
 import { connectorsRouter } from "@/server/trpc/routers/connectors";
 import { evidenceRouter } from "@/server/trpc/routers/evidence";
 import { grantsRouter } from "@/server/trpc/routers/grants";
+import { groupsRouter } from "@/server/trpc/routers/groups";
 import { identitiesRouter } from "@/server/trpc/routers/identities";
 import { ledgerRouter } from "@/server/trpc/routers/ledger";
 import { meRouter } from "@/server/trpc/routers/me";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   connectors: connectorsRouter,
   evidence: evidenceRouter,
   grants: grantsRouter,
+  groups: groupsRouter,
   identities: identitiesRouter,
   ledger: ledgerRouter,
   me: meRouter,

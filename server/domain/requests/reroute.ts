@@ -56,3 +56,31 @@ export async function rerouteOnCallHandovers(db: Db): Promise<number> {
   }
   return changed;
 }
+
+/**
+ * After a group's members, leads or on-call shifts change (committed): every pending request routed
+ * through the group — it owns or backs up the resource, a stage names it or its rotation, or its lead
+ * approves for a member (`changedId`'s own requests included, whose team lead may have changed).
+ */
+export async function rerouteForGroup(db: Db, groupId: string, changedId: string): Promise<number> {
+  const requests = await db.$queryRaw<{ id: string }[]>`
+    SELECT r.id FROM "AccessRequest" r
+      JOIN "Resource" x ON x.id = r."resourceId"
+      JOIN "Group" g ON g.id = ${groupId}::uuid
+      JOIN "Identity" who ON who.id = r."requesterId"
+     WHERE r.status = 'PENDING'
+       AND (x."ownerGroupId" = g.id OR x."fallbackGroupId" = g.id
+         OR strpos(r.decision::text, '"group:' || g.slug || '"') > 0
+         OR strpos(r.decision::text, '"oncall:' || g.slug || '"') > 0
+         OR (strpos(r.decision::text, '"team_lead"') > 0
+             AND (coalesce(who."ownerId", who.id) = ${changedId}::uuid
+               OR EXISTS (SELECT 1 FROM "GroupMembership" m WHERE m."groupId" = g.id AND m."identityId" = coalesce(who."ownerId", who.id)))))
+     ORDER BY r."createdAt"
+     LIMIT 2000`;
+  let changed = 0;
+  for (const { id } of requests) {
+    const result = await db.$transaction((tx) => rerouteLocked(tx, id));
+    if (result.added.length || result.removed.length) changed += 1;
+  }
+  return changed;
+}

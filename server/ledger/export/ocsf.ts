@@ -48,6 +48,8 @@ const MAPPING: Record<string, ClassChoice> = {
   "access/grant.scheduled": CREATE,
   "identity/identity.created": CREATE,
   "identity/token.created": CREATE,
+  "identity/group.created": CREATE,
+  "identity/oncall.shift_added": CREATE,
   "catalog/resource.created": CREATE,
   "catalog/connector.created": CREATE,
   "notifications/webhook.created": CREATE,
@@ -62,6 +64,7 @@ const MAPPING: Record<string, ClassChoice> = {
   "identity/identity.disabled": DISABLE,
   "identity/identity.enabled": ENABLE,
   "identity/token.revoked": DELETE,
+  "identity/oncall.shift_removed": DELETE,
 };
 
 export function ocsfClassFor(action: string): ClassChoice {
@@ -76,6 +79,8 @@ const SUBJECT_TYPES: Record<string, string> = {
   grant: "Grant",
   identity: "Identity",
   token: "API token",
+  group: "Group",
+  oncall_shift: "On-call shift",
   resource: "Resource",
   connector: "Connector",
   policy: "Policy",

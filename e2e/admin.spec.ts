@@ -1,0 +1,47 @@
+import { expect, test } from "@playwright/test";
+import { expectAccessible, keepScreenshot } from "./support/axe";
+import { signInAs } from "./support/sign-in";
+
+test("an admin sets up a machine identity with its token, and an approver group with a member and an on-call shift", async ({ page }, testInfo) => {
+  await signInAs(page, "Priya Raman");
+
+  await page.goto("/admin/identities");
+  await page.getByLabel("Name", { exact: true }).fill("invoice-exporter");
+  await page.getByLabel("Owner").selectOption({ label: "Sam Okafor" });
+  await page.getByLabel("What it does").fill("Exports invoices to the data lake every night");
+  await page.getByRole("button", { name: "Create machine identity" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "invoice-exporter created" })).toBeVisible();
+  await expect(page.getByText("owned by Sam Okafor").first()).toBeVisible();
+
+  await page.getByRole("link", { name: "Issue its API token" }).click();
+  await page.getByLabel("Identity").selectOption({ label: "invoice-exporter (machine)" });
+  await page.getByLabel("Name").fill("nightly export");
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByTestId("new-token")).toHaveText(/^kc_/);
+
+  await page.goto("/admin/groups");
+  await page.getByLabel("Name").fill("Finance approvers");
+  await expect(page.getByLabel("Slug")).toHaveValue("finance-approvers");
+  await page.getByLabel("Kind").selectOption({ label: "Team (leads, on-call)" });
+  await page.getByRole("button", { name: "Create group" }).click();
+  await expect(page.getByRole("heading", { name: "Finance approvers" })).toBeVisible();
+  await page.getByLabel("Add a member").selectOption({ label: "Oliver Smith" });
+  await page.getByLabel("Team lead").check();
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(page.getByRole("table", { name: "Members of Finance approvers" }).getByText("Oliver Smith")).toBeVisible();
+
+  await page.getByLabel("Who").selectOption({ label: "Oliver Smith" });
+  await page.getByLabel(/^From/).fill("2026-01-01T09:00");
+  await page.getByLabel("Until").fill("2099-01-01T09:00");
+  await page.getByRole("button", { name: "Add shift" }).click();
+  // Longer than a month: refused with the reason, nothing added.
+  await expect(page.getByRole("alert")).toContainText("A shift lasts at most 31 days");
+  const now = new Date();
+  const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  await page.getByLabel(/^From/).fill(local(new Date(now.getTime() - 3_600_000)));
+  await page.getByLabel("Until").fill(local(new Date(now.getTime() + 7 * 24 * 3_600_000)));
+  await page.getByRole("button", { name: "Add shift" }).click();
+  await expect(page.getByRole("table", { name: "On-call shifts of Finance approvers" }).getByText("on call")).toBeVisible();
+  await expectAccessible(page, testInfo, "admin-group");
+  await keepScreenshot(page, testInfo, "admin-group");
+});
