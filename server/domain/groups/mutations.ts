@@ -18,9 +18,16 @@ const MAX_SHIFT_DAYS = 31;
 
 async function lockedGroup(tx: Tx, groupId: string) {
   await tx.$queryRaw`SELECT id FROM "Group" WHERE id = ${groupId}::uuid FOR UPDATE`;
-  const group = await tx.group.findUnique({ where: { id: groupId }, select: { id: true, name: true, slug: true, kind: true } });
+  const group = await tx.group.findUnique({ where: { id: groupId }, select: { id: true, name: true, slug: true, kind: true, idpGroup: true } });
   if (!group) throw new DomainError("NOT_FOUND", "No such group.");
   return group;
+}
+
+/** Members of a group that follows the identity provider come and go at sign-in, not by hand. */
+function assertMembersByHand(group: { name: string; idpGroup: string | null }) {
+  if (group.idpGroup) {
+    throw new DomainError("VALIDATION", `${group.name}'s members come from the identity-provider group "${group.idpGroup}": change them there.`);
+  }
 }
 
 export async function createGroup(input: CreateGroupInput, ctx: Ctx) {
@@ -29,13 +36,19 @@ export async function createGroup(input: CreateGroupInput, ctx: Ctx) {
     if (await tx.group.findUnique({ where: { slug: input.slug }, select: { id: true } })) {
       throw new DomainError("CONFLICT", `The slug "${input.slug}" is already used by another group.`, { field: "slug" });
     }
-    const group = await tx.group.create({ data: { name: input.name, slug: input.slug, kind: input.kind, description: input.description || null }, select: { id: true, slug: true } });
+    if (input.idpGroup && (await tx.group.findUnique({ where: { idpGroup: input.idpGroup }, select: { id: true } }))) {
+      throw new DomainError("CONFLICT", `Another group already follows the identity-provider group "${input.idpGroup}".`, { field: "idpGroup" });
+    }
+    const group = await tx.group.create({
+      data: { name: input.name, slug: input.slug, kind: input.kind, description: input.description || null, idpGroup: input.idpGroup || null },
+      select: { id: true, slug: true },
+    });
     await appendLedgerEvent(tx, {
       action: "identity/group.created",
       actor: ctx.actor,
       subject: { type: "group", id: group.id },
       summary: `Group ${input.name} (${input.kind === "TEAM" ? "team" : "approvers"}) created`,
-      data: { slug: input.slug, kind: input.kind },
+      data: { slug: input.slug, kind: input.kind, idpGroup: input.idpGroup ?? null },
     });
     return group;
   });
@@ -45,6 +58,7 @@ export async function addMember(input: AddMemberInput, ctx: Ctx) {
   assertCan(ctx.actor, "admin:manage");
   const group = await ctx.db.$transaction(async (tx) => {
     const group = await lockedGroup(tx, input.groupId);
+    assertMembersByHand(group);
     const identity = await tx.identity.findUnique({ where: { id: input.identityId }, select: { id: true, name: true, kind: true, status: true } });
     if (!identity) throw new DomainError("NOT_FOUND", "No such person.", { field: "identityId" });
     if (identity.status !== "ACTIVE") throw new DomainError("VALIDATION", `${identity.name} is disabled.`, { field: "identityId" });
@@ -74,6 +88,7 @@ export async function removeMember(input: MembershipInput, ctx: Ctx) {
   assertCan(ctx.actor, "admin:manage");
   const group = await ctx.db.$transaction(async (tx) => {
     const group = await lockedGroup(tx, input.groupId);
+    assertMembersByHand(group);
     const membership = await tx.groupMembership.findUnique({ where: { groupId_identityId: { groupId: group.id, identityId: input.identityId } }, include: { identity: { select: { name: true } } } });
     if (!membership) throw new DomainError("NOT_FOUND", "This person is not in the group.", { field: "identityId" });
     await tx.groupMembership.delete({ where: { groupId_identityId: { groupId: group.id, identityId: input.identityId } } });

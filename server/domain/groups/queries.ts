@@ -8,7 +8,7 @@ export async function listGroups(ctx: Ctx) {
   const now = new Date();
   return ctx.db.group.findMany({
     select: {
-      id: true, slug: true, name: true, kind: true, description: true,
+      id: true, slug: true, name: true, kind: true, description: true, idpGroup: true,
       _count: { select: { members: true, ownedResources: true } },
       onCallShifts: { where: { startsAt: { lte: now }, endsAt: { gt: now } }, select: { identity: { select: { name: true } } } },
     },
@@ -23,7 +23,7 @@ export async function getGroup(groupId: string, ctx: Ctx) {
   const group = await ctx.db.group.findUnique({
     where: { id: groupId },
     select: {
-      id: true, slug: true, name: true, kind: true, description: true,
+      id: true, slug: true, name: true, kind: true, description: true, idpGroup: true,
       members: {
         select: { isLead: true, identity: { select: { id: true, name: true, kind: true, roles: true, status: true, title: true } } },
         orderBy: [{ isLead: "desc" }, { identity: { name: "asc" } }],

@@ -7,6 +7,8 @@ export const ZCreateGroupInput = z
     slug: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, "Use 2 to 48 lower-case letters, digits or dashes (e.g. payments-owners): policies name groups by it."),
     kind: z.enum(["TEAM", "APPROVERS"]),
     description: z.string().trim().max(300).optional(),
+    /** Members kept equal to this identity-provider group (the groups claim) at each sign-in. */
+    idpGroup: z.string().trim().min(1).max(200).optional(),
   })
   .strict();
 export type CreateGroupInput = z.infer<typeof ZCreateGroupInput>;

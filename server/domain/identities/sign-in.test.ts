@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInAsDemoPersona, signInWithOidc } from "@/server/domain/identities/sign-in";
 import { createTestDatabase, type TestDatabase } from "@/server/test/database";
 import { createPerson } from "@/server/test/fixtures";
+import { createCaller } from "@/server/trpc/root";
 
 let database: TestDatabase;
 
@@ -66,5 +67,34 @@ describe("signing in", () => {
     await expect(signInAsDemoPersona(database.prisma, person.id)).rejects.toMatchObject({ code: "FORBIDDEN" });
     const refused = await database.prisma.ledgerEvent.findFirst({ where: { subjectId: person.id, action: "auth/session.refused" } });
     expect(refused?.outcome).toBe("denied");
+  });
+});
+
+describe("groups that follow the identity provider", () => {
+  it("gain and lose a person as their groups claim changes at sign-in, ledgered; others stay by hand", async () => {
+    const db = database.prisma;
+    const admin = await createPerson(db, ["REQUESTER", "ADMIN"], "Group Admin");
+    const caller = createCaller({ actor: admin, db });
+    const synced = await caller.groups.create({ name: "Payments approvers", slug: "payments-approvers-idp", kind: "APPROVERS", idpGroup: "kc-payments-approvers" });
+    const manual = await caller.groups.create({ name: "Hand-kept", slug: "hand-kept", kind: "APPROVERS" });
+    const members = async (groupId: string) => (await db.groupMembership.findMany({ where: { groupId } })).map((m) => m.identityId);
+    const signIn = (groups: string[]) => signInWithOidc(db, { issuer, subject: "sub-grace", email: "grace@example.com", emailVerified: true, name: "Grace", groups, roles: ["REQUESTER", "APPROVER"] });
+
+    const grace = await signIn(["kc-payments-approvers", "hand-kept"]);
+    expect(await members(synced.id)).toEqual([grace.id]);
+    expect(await members(manual.id)).toEqual([]); // a group without the link is never touched by sign-in
+    await signIn(["kc-payments-approvers"]);
+    expect(await members(synced.id)).toEqual([grace.id]);
+    await signIn([]);
+    expect(await members(synced.id)).toEqual([]);
+    const events = await db.ledgerEvent.findMany({ where: { subjectId: synced.id, action: { in: ["identity/group.member_added", "identity/group.member_removed"] } }, orderBy: { seq: "asc" } });
+    expect(events.map((e) => [e.action, e.actorType, e.actorLabel])).toEqual([
+      ["identity/group.member_added", "system", "system:idp-group-sync"],
+      ["identity/group.member_removed", "system", "system:idp-group-sync"],
+    ]);
+
+    // Its members are not changed by hand, and two groups cannot follow the same IdP group.
+    await expect(caller.groups.addMember({ groupId: synced.id, identityId: admin.id })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("come from the identity-provider group") });
+    await expect(caller.groups.create({ name: "Copy", slug: "copy", kind: "APPROVERS", idpGroup: "kc-payments-approvers" })).rejects.toMatchObject({ code: "CONFLICT" });
   });
 });

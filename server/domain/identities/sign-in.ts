@@ -1,9 +1,13 @@
-import type { Db } from "@/server/db";
+import { systemActor } from "@/server/actor";
+import type { Db, Tx } from "@/server/db";
+import { rerouteForGroup } from "@/server/domain/requests/reroute";
 import { DomainError } from "@/server/errors";
 import type { Role } from "@/server/generated/prisma/enums";
 import { appendLedgerEvent } from "@/server/ledger";
 import { toActor } from "@/server/domain/identities/queries";
 import type { IdentityActor } from "@/server/actor";
+
+const idpSync = systemActor("idp-group-sync");
 
 export interface OidcSignInInput {
   issuer: string;
@@ -79,6 +83,7 @@ export async function signInWithOidc(db: Db, input: OidcSignInInput): Promise<Id
         data: { before: identity.roles, after: saved.roles, groups: input.groups },
       });
     }
+    const changedGroups = await syncIdpGroups(tx, saved, input.groups);
     await appendLedgerEvent(tx, {
       action: "auth/session.signed_in",
       actor,
@@ -86,10 +91,41 @@ export async function signInWithOidc(db: Db, input: OidcSignInInput): Promise<Id
       summary: `${saved.name} signed in through single sign-on`,
       data: { method: "oidc", issuer: input.issuer, groups: input.groups, roles: saved.roles },
     });
-    return { refused: false as const, actor };
+    return { refused: false as const, actor, changedGroups };
   });
   if (result.refused) throw new DomainError("FORBIDDEN", "This identity is disabled.");
+  // Requests waiting for a group whose members just changed go to who is in it now.
+  for (const groupId of result.changedGroups) await rerouteForGroup(db, groupId, result.actor.id);
   return result.actor;
+}
+
+/**
+ * Groups linked to an identity-provider group (Group.idpGroup) hold exactly the people whose groups
+ * claim names it: joined or left here, at each sign-in, ledgered as the sign-in's doing. Returns the
+ * groups whose membership changed.
+ */
+async function syncIdpGroups(tx: Tx, person: { id: string; name: string }, claimed: readonly string[]): Promise<string[]> {
+  const linked = await tx.group.findMany({
+    where: { OR: [{ idpGroup: { in: [...claimed] } }, { idpGroup: { not: null }, members: { some: { identityId: person.id } } }] },
+    select: { id: true, name: true, idpGroup: true, members: { where: { identityId: person.id }, select: { identityId: true } } },
+  });
+  const changed: string[] = [];
+  for (const group of linked) {
+    const belongs = claimed.includes(group.idpGroup!);
+    const member = group.members.length > 0;
+    if (belongs === member) continue;
+    if (belongs) await tx.groupMembership.create({ data: { groupId: group.id, identityId: person.id } });
+    else await tx.groupMembership.delete({ where: { groupId_identityId: { groupId: group.id, identityId: person.id } } });
+    await appendLedgerEvent(tx, {
+      action: belongs ? "identity/group.member_added" : "identity/group.member_removed",
+      actor: idpSync,
+      subject: { type: "group", id: group.id },
+      summary: `${person.name} ${belongs ? "added to" : "removed from"} ${group.name} (identity-provider group ${group.idpGroup})`,
+      data: { identityId: person.id, idpGroup: group.idpGroup },
+    });
+    changed.push(group.id);
+  }
+  return changed;
 }
 
 /** Demo sign-in: any active person, by id. Only reachable when demo mode is on (server/auth). */

@@ -16,11 +16,12 @@ function Failure({ error }: { error: unknown }) {
 export function NewGroupForm() {
   const trpc = useTRPC();
   const router = useRouter();
-  const ids = { name: useId(), slug: useId(), kind: useId(), description: useId() };
+  const ids = { name: useId(), slug: useId(), kind: useId(), description: useId(), idp: useId() };
   const [name, setName] = useState("");
   const [slug, setSlug] = useState("");
   const [kind, setKind] = useState<"TEAM" | "APPROVERS">("APPROVERS");
   const [description, setDescription] = useState("");
+  const [idpGroup, setIdpGroup] = useState("");
   const create = useMutation(trpc.groups.create.mutationOptions({ onSuccess: (group) => router.push(`/admin/groups/${group.id}`) }));
   return (
     <Card title="New group" className="mb-4">
@@ -28,7 +29,7 @@ export function NewGroupForm() {
         className="grid gap-4 text-sm md:grid-cols-4"
         onSubmit={(event) => {
           event.preventDefault();
-          create.mutate({ name, slug, kind, description: description || undefined });
+          create.mutate({ name, slug, kind, description: description || undefined, idpGroup: idpGroup || undefined });
         }}
       >
         <div>
@@ -60,6 +61,11 @@ export function NewGroupForm() {
         <div>
           <label htmlFor={ids.description} className="mb-1 block font-medium">Description <span className="font-normal text-slate-500 dark:text-slate-400">(optional)</span></label>
           <input id={ids.description} value={description} onChange={(e) => setDescription(e.target.value)} className={inputClass} />
+        </div>
+        <div className="md:col-span-2">
+          <label htmlFor={ids.idp} className="mb-1 block font-medium">Identity-provider group <span className="font-normal text-slate-500 dark:text-slate-400">(optional)</span></label>
+          <input id={ids.idp} value={idpGroup} onChange={(e) => setIdpGroup(e.target.value)} placeholder="e.g. payments-owners" aria-describedby={`${ids.idp}-hint`} className={inputClass} />
+          <p id={`${ids.idp}-hint`} className="mt-1 text-xs text-slate-500 dark:text-slate-400">Members are then the people whose single sign-on groups name it, updated at each sign-in.</p>
         </div>
         <div className="flex flex-wrap items-center gap-3 md:col-span-4">
           <Button type="submit" disabled={create.isPending}>{create.isPending ? "Creating…" : "Create group"}</Button>
@@ -115,7 +121,7 @@ export function AddMemberForm({ groupId, candidates, team }: { groupId: string; 
   );
 }
 
-export function MemberActions({ groupId, identityId, name, isLead, team }: { groupId: string; identityId: string; name: string; isLead: boolean; team: boolean }) {
+export function MemberActions({ groupId, identityId, name, isLead, team, removable }: { groupId: string; identityId: string; name: string; isLead: boolean; team: boolean; removable: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const refresh = { onSuccess: () => router.refresh() };
@@ -128,7 +134,7 @@ export function MemberActions({ groupId, identityId, name, isLead, team }: { gro
           {isLead ? "Not lead" : "Make lead"}
         </Button>
       ) : null}
-      <Button variant="secondary" disabled={remove.isPending} onClick={() => remove.mutate({ groupId, identityId })} aria-label={`Remove ${name} from the group`}>Remove</Button>
+      {removable ? <Button variant="secondary" disabled={remove.isPending} onClick={() => remove.mutate({ groupId, identityId })} aria-label={`Remove ${name} from the group`}>Remove</Button> : null}
       <Failure error={lead.error ?? remove.error} />
     </span>
   );

@@ -31,7 +31,7 @@ export default async function GroupsPage() {
                 <tr key={g.id}>
                   <Td>
                     <Link href={`/admin/groups/${g.id}`} className="font-medium">{g.name}</Link>
-                    <code className="block text-xs text-slate-500 dark:text-slate-400">{g.slug}</code>
+                    <code className="block text-xs text-slate-500 dark:text-slate-400">{g.slug}{g.idpGroup ? ` · from IdP group ${g.idpGroup}` : ""}</code>
                   </Td>
                   <Td><Badge tone={g.kind === "APPROVERS" ? "info" : "neutral"}>{kindLabel[g.kind]}</Badge></Td>
                   <Td className="tabular-nums">{g._count.members}</Td>

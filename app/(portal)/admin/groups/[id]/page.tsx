@@ -35,7 +35,13 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
       />
       <div className="grid gap-6">
         <Card title={`Members (${group.members.length})`}>
-          <AddMemberForm groupId={group.id} candidates={candidates} team={group.kind === "TEAM"} />
+          {group.idpGroup ? (
+            <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">
+              Members come from the identity-provider group <code>{group.idpGroup}</code>: people join or leave when they sign in.
+            </p>
+          ) : (
+            <AddMemberForm groupId={group.id} candidates={candidates} team={group.kind === "TEAM"} />
+          )}
           {group.members.length === 0 ? (
             <EmptyState title="Nobody in this group yet">Requests routed to it wait for nobody until someone joins.</EmptyState>
           ) : (
@@ -52,7 +58,7 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
                     </Td>
                     <Td><span className="flex flex-wrap gap-1">{m.identity.roles.map((r) => <Badge key={r}>{r.toLowerCase()}</Badge>)}</span></Td>
                     <Td>{m.identity.status === "ACTIVE" ? <Badge tone="good">active</Badge> : <Badge tone="bad">disabled</Badge>}</Td>
-                    <Td className="text-right"><MemberActions groupId={group.id} identityId={m.identity.id} name={m.identity.name} isLead={m.isLead} team={group.kind === "TEAM"} /></Td>
+                    <Td className="text-right"><MemberActions groupId={group.id} identityId={m.identity.id} name={m.identity.name} isLead={m.isLead} team={group.kind === "TEAM"} removable={!group.idpGroup} /></Td>
                   </tr>
                 ))}
               </tbody>
