@@ -48,6 +48,17 @@ async function endGrantEarly(grantId: string, ctx: Ctx, reason: RevocationReason
   return result;
 }
 
+/** Revokes grants a policy change no longer allows (the caller says which and why; each is ledgered). */
+export async function revokeForPolicyChange(grantIds: readonly string[], ctx: Ctx, note: string): Promise<number> {
+  assertCan(ctx.actor, "grants:revoke");
+  let ended = 0;
+  for (const grantId of grantIds) {
+    const result = await endGrantEarly(grantId, ctx, "POLICY_CHANGE", note);
+    if (result.status === "REVOKING" || result.status === "REVOKED") ended += 1;
+  }
+  return ended;
+}
+
 /** Starts the revoker on grants that just became REVOKING (the sweeper is the backstop if this is lost). */
 export async function wakeRevoker(grantIds: readonly string[]): Promise<void> {
   if (grantIds.length === 0) return;

@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { tierDefaultRules } from "@/server/domain/policies/defaults";
 import { DateTime } from "@/app/_components/format";
 import { Card, PageHeader } from "@/app/_components/ui";
 import { PolicyEditor } from "@/app/(portal)/admin/policies/[id]/editor";
+import { RevokeAtOddsButton } from "@/app/(portal)/admin/policies/[id]/revoke-at-odds";
 import { api } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "Admin · Policy" };
@@ -29,6 +31,7 @@ export default async function PolicyPage({ params, searchParams }: { params: Pro
     throw error;
   });
   const current = policy.versions.find((v) => v.id === policy.currentVersionId) ?? policy.versions[0];
+  const atOdds = await trpc.policies.grantsAtOdds({ policyId: policy.id });
   return (
     <>
       <PageHeader title={policy.name} description={policy.resource ? `Applies to ${policy.resource.name}.` : `Default for every tier-${policy.tier} resource without its own policy.`} />
@@ -45,6 +48,23 @@ export default async function PolicyPage({ params, searchParams }: { params: Pro
               </li>
             ))}
           </ol>
+        </Card>
+        <Card title="Live grants this version no longer allows" className="lg:col-span-2">
+          {atOdds.length === 0 ? (
+            <p className="text-sm text-slate-600 dark:text-slate-400">None: every live grant under this policy is one its current version would give now.</p>
+          ) : (
+            <>
+              <p className="mb-3 text-sm">Approved under earlier rules, they keep running until you decide. Revoking removes them from their targets now (ledgered as a policy change).</p>
+              <ul className="mb-3 grid gap-1 text-sm">
+                {atOdds.map((g) => (
+                  <li key={g.grantId}>
+                    <Link href={`/access/grants/${g.grantId}`} className="underline">{g.holder}: {g.access}</Link> until <DateTime value={g.endsAt} /> — {g.reason}
+                  </li>
+                ))}
+              </ul>
+              <RevokeAtOddsButton policyId={policy.id} count={atOdds.length} />
+            </>
+          )}
         </Card>
       </div>
     </>
