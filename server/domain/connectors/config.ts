@@ -46,8 +46,14 @@ const SECRET_DESTINATION = ["host", "port", "url", "ssl", "tls"] as const;
  * bring the secret again, or an admin (or a stolen admin session) could point a production connector at
  * a host of their own and receive its password.
  */
-export function assertSecretStaysWithItsDestination(before: Record<string, unknown>, after: Record<string, unknown>, newSecret: boolean): void {
-  if (newSecret) return;
+export function assertSecretStaysWithItsDestination(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  row: { id: string; secretCiphertext: string | null },
+  newSecret: boolean,
+): void {
+  // An empty stored secret (a passwordless target) has nothing to give away.
+  if (newSecret || !hasNewSecret(storedSecret(row))) return;
   const moved = SECRET_DESTINATION.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
   if (moved.length) {
     throw new DomainError("VALIDATION", `Enter the secret again: the saved one is only sent to the ${moved.join(", ")} it was saved for.`, { field: "secret" });

@@ -107,6 +107,9 @@ describe("creating and editing connectors", () => {
     expect(tripwireConnections).toBe(attempts);
     expect(await ledgerCount()).toBe(events);
     expect((await database.prisma.connector.findUniqueOrThrow({ where: { id } })).settings).toMatchObject({ port: 5432 });
+    // A passwordless target has no secret to give away: it moves freely.
+    const open = await as(admin).connectors.create({ name: "Trust-auth staging", kind: "POSTGRES", settings: postgresSettings(), secret: { password: "" } });
+    expect((await as(admin).connectors.update({ connectorId: open.id, name: "Trust-auth staging", settings: postgresSettings({ port: 5433 }) })).changed).toEqual(["settings.port"]);
     // With the secret typed again, the move is the admin's own doing.
     expect((await as(admin).connectors.update({ connectorId: id, name: "Production orders", settings: elsewhere, secret: { password: "typed-again" } })).changed).toEqual(["settings.port", "secret"]);
   });

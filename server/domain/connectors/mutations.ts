@@ -57,7 +57,7 @@ export async function updateConnector(input: UpdateConnectorInput, ctx: Ctx) {
     const before = (row.settings ?? {}) as Record<string, unknown>;
     const settings = parseConnectorSettings(row.kind, input.settings);
     const newSecret = hasNewSecret(input.secret);
-    assertSecretStaysWithItsDestination(before, settings, newSecret);
+    assertSecretStaysWithItsDestination(before, settings, row, newSecret);
     const secretCiphertext = newSecret ? encryptSecret(JSON.stringify(parseConnectorSecret(row.kind, input.secret)), row.id) : row.secretCiphertext;
     const changed = [...(input.name !== row.name ? ["name"] : []), ...changedSettings(before, settings), ...(newSecret ? ["secret"] : [])];
     if (!changed.length) return { id: row.id, changed };
@@ -156,7 +156,7 @@ export async function testConnectorSettings(input: TestConnectorSettingsInput, c
   const row = input.connectorId ? await ctx.db.connector.findUnique({ where: { id: input.connectorId } }) : null;
   if (input.connectorId && !row) throw new DomainError("NOT_FOUND", "No such connector.");
   if (row && row.kind !== input.kind) throw new DomainError("VALIDATION", "A connector's kind cannot change; create a new connector instead.", { field: "kind" });
-  if (row) assertSecretStaysWithItsDestination((row.settings ?? {}) as Record<string, unknown>, settings, hasNewSecret(input.secret));
+  if (row) assertSecretStaysWithItsDestination((row.settings ?? {}) as Record<string, unknown>, settings, row, hasNewSecret(input.secret));
   const secret = hasNewSecret(input.secret) || !row ? parseConnectorSecret(input.kind, input.secret) : storedSecret(row);
   let connector: Connector | undefined;
   try {
