@@ -31,6 +31,8 @@ const personas = [
 
 for (const persona of personas) {
   test(`the ${persona.role} sees their areas, and every one renders accessibly`, async ({ page }, testInfo) => {
+    // An admin sees some twenty pages, each checked by axe and kept as a screenshot.
+    test.setTimeout(180_000);
     await signInAs(page, persona.name);
     await page.goto("/");
     const nav = page.getByRole("navigation", { name: "Main" });
