@@ -63,6 +63,16 @@ export async function rerouteOnCallHandovers(db: Db): Promise<number> {
  * approves for a member (`changedId`'s own requests included, whose team lead may have changed).
  */
 export async function rerouteForGroup(db: Db, groupId: string, changedId: string): Promise<number> {
+  try {
+    return await rerouteRequestsOfGroup(db, groupId, changedId);
+  } catch (error) {
+    // The change itself is committed and must not read as failed; each request's next reminder re-routes it.
+    console.error(`[keycard] re-routing the requests of group ${groupId} failed; their next reminder catches up:`, error);
+    return 0;
+  }
+}
+
+async function rerouteRequestsOfGroup(db: Db, groupId: string, changedId: string): Promise<number> {
   const requests = await db.$queryRaw<{ id: string }[]>`
     SELECT r.id FROM "AccessRequest" r
       JOIN "Resource" x ON x.id = r."resourceId"

@@ -30,7 +30,7 @@ export default async function GroupsPage() {
               {groups.map((g) => (
                 <tr key={g.id}>
                   <Td>
-                    <Link href={`/admin/groups/${g.id}`} className="font-medium">{g.name}</Link>
+                    <Link href={`/admin/groups/${g.id}`} className="font-medium text-brand-700 underline-offset-2 hover:underline dark:text-brand-100">{g.name}</Link>
                     <code className="block text-xs text-slate-500 dark:text-slate-400">{g.slug}{g.idpGroup ? ` · from IdP group ${g.idpGroup}` : ""}</code>
                   </Td>
                   <Td><Badge tone={g.kind === "APPROVERS" ? "info" : "neutral"}>{kindLabel[g.kind]}</Badge></Td>
