@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "@/prisma/seed";
+import { describe, expect, it } from "vitest";
 import { listBreakGlassResources } from "@/server/domain/catalog/queries";
 import { toActor } from "@/server/domain/identities/queries";
 import { savePolicyVersion } from "@/server/domain/policies/mutations";
 import { tierDefaultRules } from "@/server/domain/policies/defaults";
-import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { withDemoOrganisation } from "@/server/test/demo";
 
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.prisma, { demoTargetPort: 1 });
-});
-afterAll(async () => {
-  await database.destroy();
-});
+const demo = withDemoOrganisation();
 
 describe("the break-glass form's resources", () => {
   it("are those whose policy in force allows break-glass, with that policy's window", async () => {
-    const db = database.prisma;
+    const db = demo.db;
     const requester = toActor(await db.identity.findFirstOrThrow({ where: { name: "Zoe Kim" } }));
     const admin = toActor(await db.identity.findFirstOrThrow({ where: { name: "Priya Raman" } }));
     const listed = async () => (await listBreakGlassResources({ actor: requester, db })).map((r) => `${r.name}:${r.maxMinutes}`);

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "@/prisma/seed";
+import { afterAll, describe, expect, it } from "vitest";
 import { toActor } from "@/server/domain/identities/queries";
 import { createRequest } from "@/server/domain/requests/mutations";
 import { warnExpiringGrants } from "@/server/domain/grants/warnings";
-import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { withDemoOrganisation } from "@/server/test/demo";
 
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.prisma, { demoTargetPort: 1 });
-});
-afterAll(async () => {
-  await database.destroy();
+const demo = withDemoOrganisation();
+afterAll(() => {
   delete process.env.KEYCARD_EXPIRY_WARNINGS;
 });
 
 /** An active grant of `windowMinutes` (activated then) with `minutesLeft` to go, for a fresh demo person. */
 async function activeGrant(person: string, windowMinutes: number, minutesLeft: number) {
-  const db = database.prisma;
+  const db = demo.db;
   const actor = toActor(await db.identity.findFirstOrThrow({ where: { name: person } }));
   const warehouse = await db.resource.findUniqueOrThrow({ where: { slug: "analytics-warehouse" }, include: { accessLevels: true } });
   const created = await createRequest(
@@ -32,7 +25,7 @@ async function activeGrant(person: string, windowMinutes: number, minutesLeft: n
 }
 
 const warningsOf = (grantId: string) =>
-  database.prisma.notification.findMany({ where: { kind: "grant.expiring", channel: "IN_APP", data: { path: ["grantId"], equals: grantId } }, select: { title: true, data: true } });
+  demo.db.notification.findMany({ where: { kind: "grant.expiring", channel: "IN_APP", data: { path: ["grantId"], equals: grantId } }, select: { title: true, data: true } });
 
 describe("expiry warnings", () => {
   it("warn once per lead with the time actually left, and never with a lead as long as the grant's window", async () => {
@@ -42,7 +35,7 @@ describe("expiry warnings", () => {
     const quarter = await activeGrant("Leo Rossi", 15, 14.5); // exactly 15: the 15-minute lead is its whole window
     const early = await activeGrant("Maya Chen", 60, 30); // no lead reached yet
 
-    await warnExpiringGrants(database.prisma);
+    await warnExpiringGrants(demo.db);
     expect((await warningsOf(long.id)).map((n) => n.title)).toEqual(["Access ends in 5 min: Read on Analytics warehouse"]);
     expect(await warningsOf(short.id)).toEqual([]);
     expect(await warningsOf(quarter.id)).toEqual([]);
@@ -50,11 +43,11 @@ describe("expiry warnings", () => {
     expect((await warningsOf(long.id))[0]?.data).toMatchObject({ leadMinutes: 5, minutesLeft: 5 });
 
     // Another tick sends nothing new; a short grant reaching 5 minutes left is warned then.
-    await warnExpiringGrants(database.prisma);
+    await warnExpiringGrants(demo.db);
     expect(await warningsOf(long.id)).toHaveLength(1);
     // Seven minutes later (the same 10-minute window, moved back in time):
-    await database.prisma.grant.update({ where: { id: short.id }, data: { activatedAt: new Date(Date.now() - 7 * 60_000), endsAt: new Date(Date.now() + 3 * 60_000) } });
-    await warnExpiringGrants(database.prisma);
+    await demo.db.grant.update({ where: { id: short.id }, data: { activatedAt: new Date(Date.now() - 7 * 60_000), endsAt: new Date(Date.now() + 3 * 60_000) } });
+    await warnExpiringGrants(demo.db);
     expect((await warningsOf(short.id)).map((n) => n.title)).toEqual(["Access ends in 3 min: Read on Analytics warehouse"]);
   });
 });

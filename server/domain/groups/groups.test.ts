@@ -1,30 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "@/prisma/seed";
-import type { IdentityActor } from "@/server/actor";
-import { toActor } from "@/server/domain/identities/queries";
+import { describe, expect, it } from "vitest";
 import { listInbox } from "@/server/domain/requests/inbox";
-import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { withDemoOrganisation } from "@/server/test/demo";
 import { createCaller } from "@/server/trpc/root";
 
-let database: TestDatabase;
-let people: Record<string, IdentityActor>;
+const demo = withDemoOrganisation();
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.prisma, { demoTargetPort: 1 });
-  people = Object.fromEntries((await database.prisma.identity.findMany()).map((i) => [i.name, toActor(i)]));
-});
-afterAll(async () => {
-  await database.destroy();
-});
-
-const as = (name: string) => createCaller({ actor: people[name]!, db: database.prisma });
+const as = (name: string) => createCaller({ actor: demo.person(name), db: demo.db });
 const admin = () => as("Priya Raman");
 const state = async () => {
-  const db = database.prisma;
+  const db = demo.db;
   return { groups: await db.group.count(), members: await db.groupMembership.count(), shifts: await db.onCallShift.count(), events: await db.ledgerEvent.count() };
 };
-const inboxIds = async (name: string) => (await listInbox({ tab: "pending" }, { actor: people[name]!, db: database.prisma })).pending.map((r) => r.id);
+const inboxIds = async (name: string) => (await listInbox({ tab: "pending" }, { actor: demo.person(name), db: demo.db })).pending.map((r) => r.id);
 
 describe("groups", () => {
   it("an admin creates one; a taken or malformed slug, and people who are not admins, change nothing", async () => {
@@ -39,24 +26,24 @@ describe("groups", () => {
   });
 
   it("a new approver sees the requests waiting for the group at once; one who leaves stops seeing them", async () => {
-    const db = database.prisma;
+    const db = demo.db;
     const orders = await db.resource.findUniqueOrThrow({ where: { slug: "orders-db-prod" }, include: { accessLevels: true, ownerGroup: true } });
     const created = await as("Maya Chen").requests.create({ resourceId: orders.id, accessLevelId: orders.accessLevels.find((l) => l.key === "write")!.id, durationMinutes: 30, justification: "Repair the order totals after the refund bug", ticketRef: "INC-9" });
     const owners = orders.ownerGroupId!;
     expect(await inboxIds("Oliver Smith")).not.toContain(created.id);
 
-    await admin().groups.addMember({ groupId: owners, identityId: people["Oliver Smith"]!.id });
+    await admin().groups.addMember({ groupId: owners, identityId: demo.person("Oliver Smith").id });
     expect(await inboxIds("Oliver Smith")).toContain(created.id);
-    expect(await db.notification.count({ where: { kind: "request.created", recipientId: people["Oliver Smith"]!.id, data: { path: ["requestId"], equals: created.id } } })).toBeGreaterThan(0);
+    expect(await db.notification.count({ where: { kind: "request.created", recipientId: demo.person("Oliver Smith").id, data: { path: ["requestId"], equals: created.id } } })).toBeGreaterThan(0);
     expect(await db.ledgerEvent.count({ where: { action: "identity/group.member_added", subjectId: owners } })).toBe(1);
 
-    await admin().groups.removeMember({ groupId: owners, identityId: people["Oliver Smith"]!.id });
+    await admin().groups.removeMember({ groupId: owners, identityId: demo.person("Oliver Smith").id });
     expect(await inboxIds("Oliver Smith")).not.toContain(created.id);
     await expect(as("Oliver Smith").requests.decide({ requestId: created.id, decision: "APPROVE" })).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 
   it("refuses a machine in an approver group, a duplicate member, a lead outside a team", async () => {
-    const db = database.prisma;
+    const db = demo.db;
     const approvers = await db.group.findUniqueOrThrow({ where: { slug: "payments-owners" } });
     const machine = await db.identity.findFirstOrThrow({ where: { kind: "MACHINE" } });
     const member = await db.groupMembership.findFirstOrThrow({ where: { groupId: approvers.id } });
@@ -68,10 +55,10 @@ describe("groups", () => {
   });
 
   it("on-call shifts: members only, in the future, at most a month, never overlapping; removing a member ends theirs", async () => {
-    const db = database.prisma;
+    const db = demo.db;
     const platform = await db.group.findUniqueOrThrow({ where: { slug: "platform" }, include: { members: true } });
     const member = platform.members[0]!.identityId;
-    const outsider = people["Nora Haddad"]!.id;
+    const outsider = demo.person("Nora Haddad").id;
     const hour = 3_600_000;
     const at = (hours: number) => new Date(Date.now() + hours * hour).toISOString();
     await db.onCallShift.deleteMany({ where: { groupId: platform.id, identityId: member } });

@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "@/prisma/seed";
+import { describe, expect, it } from "vitest";
 import { toActor } from "@/server/domain/identities/queries";
 import { createRequest } from "@/server/domain/requests/mutations";
 import { previewExtension } from "@/server/domain/requests/queries";
 import { requestExtension } from "@/server/domain/requests/special";
-import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { withDemoOrganisation } from "@/server/test/demo";
 
-let database: TestDatabase;
+const demo = withDemoOrganisation();
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.prisma, { demoTargetPort: 1 });
-});
-afterAll(async () => {
-  await database.destroy();
-});
-
-const person = async (name: string) => toActor(await database.prisma.identity.findFirstOrThrow({ where: { name } }));
+const person = async (name: string) => toActor(await demo.db.identity.findFirstOrThrow({ where: { name } }));
 
 describe("the extension preview", () => {
   it("says what asking would do — the same decision the extension then gets — for the holder only", async () => {
-    const db = database.prisma;
+    const db = demo.db;
     const fatima = await person("Fatima Khan");
     const warehouse = await db.resource.findUniqueOrThrow({ where: { slug: "analytics-warehouse" }, include: { accessLevels: true } });
     const created = await createRequest({ resourceId: warehouse.id, accessLevelId: warehouse.accessLevels[0]!.id, durationMinutes: 60, justification: "Numbers for the weekly product review" }, { actor: fatima, db });

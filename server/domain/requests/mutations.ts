@@ -193,7 +193,7 @@ export async function lockRequest(tx: Tx, requestId: string) {
       requester: { select: { id: true, name: true, ownerId: true } },
       resource: { select: { id: true, name: true, ownerId: true, ownerGroupId: true, fallbackGroupId: true } },
       accessLevel: { select: { name: true } },
-      approvers: { select: { identityId: true } },
+      approvers: { select: { identityId: true, stage: true } },
     },
   });
   if (!request) throw new DomainError("NOT_FOUND", "No such request.");

@@ -19,8 +19,7 @@ export async function rerouteLocked(tx: Tx, requestId: string): Promise<{ added:
   const context = await approvalContextOf(tx, request);
   const eligible = eligibleApprovers(context)[request.currentStage] ?? new Set<string>();
   const decided = new Set(request.decisions.map((d) => d.approverId));
-  const routed = await tx.requestApprover.findMany({ where: { requestId, stage: request.currentStage }, select: { identityId: true } });
-  const routedIds = new Set(routed.map((r) => r.identityId));
+  const routedIds = new Set(request.approvers.filter((a) => a.stage === request.currentStage).map((a) => a.identityId));
   const added = [...eligible].filter((id) => !routedIds.has(id) && !decided.has(id));
   const removed = [...routedIds].filter((id) => !eligible.has(id) && !decided.has(id));
   if (removed.length) await tx.requestApprover.deleteMany({ where: { requestId, stage: request.currentStage, identityId: { in: removed } } });
@@ -49,12 +48,7 @@ export async function rerouteOnCallHandovers(db: Db): Promise<number> {
                     AND (s."startsAt" BETWEEN clock_timestamp() - make_interval(mins => ${SHIFT_CHANGE_WINDOW_MINUTES}) AND clock_timestamp()
                       OR s."endsAt" BETWEEN clock_timestamp() - make_interval(mins => ${SHIFT_CHANGE_WINDOW_MINUTES}) AND clock_timestamp()))
      LIMIT 500`;
-  let changed = 0;
-  for (const { id } of requests) {
-    const result = await db.$transaction((tx) => rerouteLocked(tx, id));
-    if (result.added.length || result.removed.length) changed += 1;
-  }
-  return changed;
+  return rerouteEach(db, requests);
 }
 
 /**
@@ -87,6 +81,11 @@ async function rerouteRequestsOfGroup(db: Db, groupId: string, changedId: string
                OR EXISTS (SELECT 1 FROM "GroupMembership" m WHERE m."groupId" = g.id AND m."identityId" = coalesce(who."ownerId", who.id)))))
      ORDER BY r."createdAt"
      LIMIT 2000`;
+  return rerouteEach(db, requests);
+}
+
+/** Re-routes each request in its own transaction; how many changed. */
+async function rerouteEach(db: Db, requests: readonly { id: string }[]): Promise<number> {
   let changed = 0;
   for (const { id } of requests) {
     const result = await db.$transaction((tx) => rerouteLocked(tx, id));

@@ -1,38 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "@/prisma/seed";
-import type { IdentityActor } from "@/server/actor";
+import { beforeAll, describe, expect, it } from "vitest";
 import { toActor } from "@/server/domain/identities/queries";
 import { createRequest, decideRequest } from "@/server/domain/requests/mutations";
 import { listInbox } from "@/server/domain/requests/inbox";
 import { createApiToken } from "@/server/domain/tokens/mutations";
-import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { withDemoOrganisation } from "@/server/test/demo";
 
 /**
  * Whoever holds a token acts as its identity. Found in a review (2026-12-07): an admin could mint a
  * decisions token for an approver and approve their own request as that approver, or mint a token for
  * someone else's machine, request as the machine and approve it. Both are closed.
  */
-let database: TestDatabase;
-let people: Record<string, IdentityActor>;
+const demo = withDemoOrganisation();
 let resources: Record<string, { id: string; levels: Record<string, string> }>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemo(database.prisma, { demoTargetPort: 1 });
-  const identities = await database.prisma.identity.findMany();
-  people = Object.fromEntries(identities.map((i) => [i.name, toActor(i)]));
-  const rows = await database.prisma.resource.findMany({ include: { accessLevels: true } });
+  const rows = await demo.db.resource.findMany({ include: { accessLevels: true } });
   resources = Object.fromEntries(rows.map((r) => [r.slug, { id: r.id, levels: Object.fromEntries(r.accessLevels.map((l) => [l.key, l.id])) }]));
-});
-afterAll(async () => {
-  await database.destroy();
 });
 
 describe("API tokens and separation of duties", () => {
   it("an admin cannot create a token for another person; a person can for themselves", async () => {
-    const db = database.prisma;
-    const priya = people["Priya Raman"]!;
-    const aisha = people["Aisha Bello"]!;
+    const db = demo.db;
+    const priya = demo.person("Priya Raman");
+    const aisha = demo.person("Aisha Bello");
     const before = { tokens: await db.apiToken.count(), events: await db.ledgerEvent.count({ where: { action: "identity/token.created" } }) };
     await expect(createApiToken({ identityId: aisha.id, name: "chat-ops bot", scopes: ["decisions:write"], expiresInDays: 1 }, { actor: priya, db })).rejects.toMatchObject({
       code: "FORBIDDEN",
@@ -45,10 +35,10 @@ describe("API tokens and separation of duties", () => {
   });
 
   it("the admin who created a machine's token is not routed its requests and cannot decide them", async () => {
-    const db = database.prisma;
+    const db = demo.db;
     // Kenji approves for the platform group (the support console's owners); here he is an admin too.
-    await db.identity.update({ where: { id: people["Kenji Watanabe"]!.id }, data: { roles: ["REQUESTER", "APPROVER", "ADMIN"] } });
-    const kenji = toActor(await db.identity.findUniqueOrThrow({ where: { id: people["Kenji Watanabe"]!.id } }));
+    await db.identity.update({ where: { id: demo.person("Kenji Watanabe").id }, data: { roles: ["REQUESTER", "APPROVER", "ADMIN"] } });
+    const kenji = toActor(await db.identity.findUniqueOrThrow({ where: { id: demo.person("Kenji Watanabe").id } }));
     const machine = await db.identity.findFirstOrThrow({ where: { name: "deploy-pipeline" } });
     expect(machine.ownerId).not.toBe(kenji.id);
     await createApiToken({ identityId: machine.id, name: "pipeline", scopes: ["requests:write"], expiresInDays: 1 }, { actor: kenji, db });
