@@ -267,6 +267,11 @@ describe("a machine identity gets short-lived access through the API", () => {
     const list = await call("listGrants", { token: machineToken });
     expect(list.status).toBe(200);
     expect(list.json.grants.map((g: { id: string }) => g.id)).toContain(grantId);
+    expect(list.json.next).toBeNull();
+    const older = await call("listGrants", { token: machineToken, query: `?after=${Date.now()}_${grantId}` });
+    expect(older.status).toBe(200);
+    expect(older.json.grants.map((g: { id: string }) => g.id)).not.toContain(grantId);
+    expect((await call("listGrants", { token: machineToken, query: "?after=yesterday" })).json.error).toMatchObject({ code: "VALIDATION", message: expect.stringContaining("page link is not valid") });
 
     const scheduled = await call("getGrant", { token: machineToken, id: grantId });
     expect(scheduled.json).toMatchObject({ id: grantId, status: "SCHEDULED", credentialAvailable: false, requestId: created.json.id });

@@ -1,4 +1,5 @@
 import { ZodError, z } from "zod";
+import { uniqueViolationToConflict } from "@/server/db/unique-violation";
 import { errorCodes, isDomainError, type ErrorCode } from "@/server/errors";
 
 /**
@@ -80,7 +81,8 @@ export function busyError(): ApiError {
   return new ApiError("UNAVAILABLE", BUSY_MESSAGE);
 }
 
-export function errorToResponse(error: unknown, headers: Headers): Response {
+export function errorToResponse(thrown: unknown, headers: Headers): Response {
+  const error = uniqueViolationToConflict(thrown) ?? thrown;
   let body: ApiErrorBody;
   if (isTransientDatabaseError(error)) {
     console.warn(`[keycard:api] database busy: ${(error as Error).message.split("\n").filter(Boolean).at(-1) ?? "timeout"}`);

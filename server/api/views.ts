@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { listMyAccess } from "@/server/domain/access/queries";
+import type { MyGrant } from "@/server/domain/access/queries";
 import type { listRequestableResources } from "@/server/domain/catalog/queries";
 import type { createRequest } from "@/server/domain/requests/mutations";
 import type { GrantStatusRead } from "@/server/domain/grants/queries";
@@ -145,7 +145,9 @@ export const ZGrantSummary = z
   })
   .strict();
 
-export const ZGrantList = z.object({ grants: z.array(ZGrantSummary), serverNow: instant }).strict();
+export const ZGrantList = z
+  .object({ grants: z.array(ZGrantSummary), next: z.string().nullable().describe("Pass as `?after=` for older grants; null on the last page"), serverNow: instant })
+  .strict();
 
 export const ZGrantView = z
   .object({
@@ -253,7 +255,7 @@ export function presentCreated(
   };
 }
 
-export function presentGrantSummary(grant: Awaited<ReturnType<typeof listMyAccess>>["grants"][number]): GrantSummary {
+export function presentGrantSummary(grant: MyGrant): GrantSummary {
   return {
     id: grant.id,
     status: grant.status,

@@ -4,6 +4,7 @@ import { ZodError } from "zod";
 import type { IdentityActor } from "@/server/actor";
 import { can, type Permission } from "@/server/auth/permissions";
 import type { Db } from "@/server/db";
+import { uniqueViolationToConflict } from "@/server/db/unique-violation";
 import { errorCodes, isDomainError } from "@/server/errors";
 
 export interface TrpcContext {
@@ -31,12 +32,12 @@ const t = initTRPC.context<TrpcContext>().create({
   },
 });
 
-/** Maps the domain's errors once, so routers stay thin. */
+/** Maps the domain's errors once (and a unique constraint's race, as a conflict), so routers stay thin. */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && isDomainError(result.error.cause)) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: errorCodes[cause.code].trpc, message: cause.message, cause });
+  if (!result.ok) {
+    const cause = isDomainError(result.error.cause) ? result.error.cause : uniqueViolationToConflict(result.error.cause);
+    if (cause) throw new TRPCError({ code: errorCodes[cause.code].trpc, message: cause.message, cause });
   }
   return result;
 });

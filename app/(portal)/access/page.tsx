@@ -6,17 +6,41 @@ import { DateTime, formatDuration, TierBadge } from "@/app/_components/format";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { AutoRefresh } from "@/app/_components/auto-refresh";
 import { ReleaseButton } from "@/app/(portal)/access/grant-actions";
+import { ZAccessCursor } from "@/server/domain/access/schema";
 import { api } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "My access" };
 
-const live = new Set(["SCHEDULED", "PROVISIONING", "ACTIVE", "REVOKING"]);
+type Params = { requests?: string; grants?: string };
 
-export default async function MyAccessPage() {
+/** A page link's cursor, if it is one; anything else shows the newest page. */
+const cursor = (value: string | undefined) => (ZAccessCursor.safeParse(value).success ? value : undefined);
+
+/** A link to another page of one list, keeping the other list's page and landing on the list. */
+function pageHref(params: Params, change: Params, anchor: string): string {
+  const next = new URLSearchParams(Object.entries({ ...params, ...change }).filter((entry): entry is [string, string] => Boolean(entry[1])));
+  const query = next.toString();
+  return `${query ? `/access?${query}` : "/access"}#${anchor}`;
+}
+
+/** "Newest" and "Older" under a paged list; nothing when everything fits on one page. */
+function Pager({ label, older, isFirst, newestHref }: { label: string; older: string | null; isFirst: boolean; newestHref: string }) {
+  if (!older && isFirst) return null;
+  return (
+    <nav aria-label={`${label} pages`} className="mt-3 flex justify-end gap-2">
+      {isFirst ? null : <ButtonLink href={newestHref} variant="secondary">Newest</ButtonLink>}
+      {older ? <ButtonLink href={older} variant="secondary">Older {label.toLowerCase()}</ButtonLink> : null}
+    </nav>
+  );
+}
+
+export default async function MyAccessPage({ searchParams }: { searchParams: Promise<Params> }) {
+  const raw = await searchParams;
+  const params: Params = { requests: cursor(raw.requests), grants: cursor(raw.grants) };
   const trpc = await api();
-  const { requests, grants, serverNow } = await trpc.access.mine();
-  const current = grants.filter((g) => live.has(g.status));
-  const past = grants.filter((g) => !live.has(g.status));
+  const { requests: requestPage, heldGrants: current, pastGrants, serverNow } = await trpc.access.mine({ requestsAfter: params.requests, pastGrantsAfter: params.grants });
+  const requests = requestPage.items;
+  const past = pastGrants.items;
   const pendingOrLive = current.length > 0 || requests.some((r) => r.status === "PENDING");
   return (
     <>
@@ -53,7 +77,7 @@ export default async function MyAccessPage() {
             </ul>
           )}
         </Card>
-        <Card title="Requests">
+        <Card title="Requests" id="requests">
           {requests.length === 0 ? (
             <EmptyState title="No requests yet">Your requests and their decisions will be listed here.</EmptyState>
           ) : (
@@ -74,9 +98,15 @@ export default async function MyAccessPage() {
               </tbody>
             </Table>
           )}
+          <Pager
+            label="Requests"
+            isFirst={!params.requests}
+            older={requestPage.next ? pageHref(params, { requests: requestPage.next }, "requests") : null}
+            newestHref={pageHref(params, { requests: undefined }, "requests")}
+          />
         </Card>
         {past.length ? (
-          <Card title="Past grants">
+          <Card title="Past grants" id="past-grants">
             <Table caption="Past grants">
               <thead>
                 <tr><Th>Resource</Th><Th>Access</Th><Th>Status</Th><Th>From</Th><Th>Ended</Th></tr>
@@ -93,6 +123,12 @@ export default async function MyAccessPage() {
                 ))}
               </tbody>
             </Table>
+            <Pager
+              label="Grants"
+              isFirst={!params.grants}
+              older={pastGrants.next ? pageHref(params, { grants: pastGrants.next }, "past-grants") : null}
+              newestHref={pageHref(params, { grants: undefined }, "past-grants")}
+            />
           </Card>
         ) : null}
       </div>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { Badge, Card, EmptyState, PageHeader, Stat, Table, Td, Th } from "@/app/_components/ui";
 import { DateTime, formatDuration } from "@/app/_components/format";
 import { StatusBadge } from "@/app/_components/status-badge";
+import { IntegrityPanel } from "@/app/(portal)/ledger/integrity-panel";
 import { api } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "Admin · Status" };
@@ -10,7 +11,8 @@ const healthTone = { HEALTHY: "good", DEGRADED: "warn", FAILING: "bad", UNKNOWN:
 
 export default async function AdminStatusPage() {
   const trpc = await api();
-  const status = await trpc.system.status();
+  // The ledger's public key belongs here too: admins hand it to whoever checks exports offline.
+  const [status, ledger] = await Promise.all([trpc.system.status(), trpc.ledger.status()]);
   const { database, scheduler } = status;
   return (
     <>
@@ -77,6 +79,7 @@ export default async function AdminStatusPage() {
             </tbody>
           </Table>
         </Card>
+        <IntegrityPanel status={ledger} title="Ledger integrity and signing key" className="lg:col-span-2" />
         <Card title="Connectors" className="lg:col-span-2">
           {status.connectors.length === 0 ? (
             <EmptyState title="No connectors configured">Connectors link resources to the real systems Keycard provisions into.</EmptyState>

@@ -14,11 +14,11 @@ export interface LedgerStatusView {
 }
 
 /** Verification status, the last signed checkpoint and the public key that checks both. */
-export function IntegrityPanel({ status }: { status: LedgerStatusView }) {
+export function IntegrityPanel({ status, title = "Integrity", className }: { status: LedgerStatusView; title?: string; className?: string }) {
   const checkpoint = status.lastCheckpoint;
   const verified = status.lastVerified?.verification;
   return (
-    <Card title="Integrity" actions={<VerifyButton />}>
+    <Card title={title} className={className} actions={<VerifyButton />}>
       <dl className="grid gap-4 text-sm md:grid-cols-3">
         <div>
           <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">Verification</dt>

@@ -1,12 +1,17 @@
 import { MAX_WAIT_SECONDS, ZWaitQuery } from "@/server/api/config";
 import { defineEndpoint, idParam, noParams, noQuery } from "@/server/api/handler";
 import { presentCredential, presentGrant, presentGrantSummary, ZCredentialResult, ZGrantList, ZGrantView, ZReleaseResult } from "@/server/api/views";
-import { listMyAccess } from "@/server/domain/access/queries";
+import { z } from "zod";
+import { dbNow } from "@/server/db/clock";
+import { listMyHeldGrants, listMyPastGrants, MY_ACCESS_PAGE } from "@/server/domain/access/queries";
+import { ZAccessCursor } from "@/server/domain/access/schema";
 import { releaseGrant, revealCredential } from "@/server/domain/grants/mutations";
 import { getGrantStatus } from "@/server/domain/grants/queries";
 import { waitForGrant } from "@/server/api/wait";
 
 const NOT_FOUND = "No such grant.";
+
+const ZGrantListQuery = z.object({ after: ZAccessCursor.optional().describe("The `next` of the previous page") }).strict();
 
 /** A grant is the outcome of a request: whoever may request may also see and use what it became. */
 const readScopes = ["grants:write", "requests:write"] as const;
@@ -16,16 +21,20 @@ export const listGrants = defineEndpoint({
   method: "GET",
   path: "/grants",
   tag: "Grants",
-  summary: "List my grants, newest first",
-  description: "The 50 most recent grants of the token's identity, with their status and window.",
+  summary: "List my grants",
+  description: [
+    "The token's identity's grants with their status and window. The first page holds every grant that is scheduled, being set up, active or being removed (soonest end first), then the newest " +
+      `${MY_ACCESS_PAGE} grants that are over.`,
+    "When there are older ones, `next` is set: pass it back as `?after=` for the next page (grants that are over only).",
+  ].join("\n\n"),
   scopes: readScopes,
   params: noParams,
-  query: noQuery,
+  query: ZGrantListQuery,
   responses: { 200: { description: "My grants", schema: ZGrantList } },
   errors: [400, 403],
-  async handle({ ctx }) {
-    const { grants, serverNow } = await listMyAccess(ctx);
-    return { status: 200, body: { grants: grants.map(presentGrantSummary), serverNow: serverNow.toISOString() } };
+  async handle({ ctx, query }) {
+    const [held, past, serverNow] = await Promise.all([query.after ? [] : listMyHeldGrants(ctx), listMyPastGrants(query.after, ctx), dbNow(ctx.db)]);
+    return { status: 200, body: { grants: [...held, ...past.items].map(presentGrantSummary), next: past.next, serverNow: serverNow.toISOString() } };
   },
 });
 

@@ -2,6 +2,7 @@ import { assertCan } from "@/server/auth/permissions";
 import { isConnectorError, validateAccessLevelShape } from "@/server/connectors";
 import type { Ctx } from "@/server/domain/context";
 import type { SaveResourceInput } from "@/server/domain/catalog/schema";
+import { HELD_GRANT_STATUSES } from "@/server/domain/lifecycle/transitions";
 import { DomainError } from "@/server/errors";
 import type { Prisma } from "@/server/generated/prisma/client";
 import { appendLedgerEvent } from "@/server/ledger";
@@ -73,8 +74,6 @@ export async function saveResource(input: SaveResourceInput, ctx: Ctx) {
   });
 }
 
-/** Grants the target holds, or will: provisioning and revocation read the access level and resource as they are now. */
-const LIVE_GRANTS = ["SCHEDULED", "PROVISIONING", "ACTIVE", "REVOKING"] as const;
 // Canonical JSON: the database may hand back an object's keys in another order than the form sent them.
 const same = (a: unknown, b: unknown) => canonicalJson((a ?? null) as JsonValue) === canonicalJson((b ?? null) as JsonValue);
 
@@ -89,7 +88,7 @@ async function assertNoLiveGrantsMoved(
   existing: { id: string; connectorId: string | null; target: unknown; accessLevels: { id: string; key: string; name: string; mode: string; privilege: unknown }[] },
   input: SaveResourceInput,
 ) {
-  const live = { status: { in: [...LIVE_GRANTS] } };
+  const live = { status: { in: [...HELD_GRANT_STATUSES] } };
   if (existing.connectorId !== input.connectorId || !same(existing.target, input.targetJson)) {
     const count = await tx.grant.count({ where: { resourceId: existing.id, ...live } });
     if (count) {

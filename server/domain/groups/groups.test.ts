@@ -25,6 +25,15 @@ describe("groups", () => {
     expect(await state()).toEqual(before);
   });
 
+  it("two admins creating the same slug at the same moment: one group, and the other hears of a conflict", async () => {
+    const before = await state();
+    const results = await Promise.allSettled([1, 2, 3].map((n) => admin().groups.create({ name: `SRE ${n}`, slug: "sre-race", kind: "TEAM" })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    // Whether the domain's check or the unique index caught it, the answer is a CONFLICT, never a 500.
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "CONFLICT" });
+    expect(await state()).toMatchObject({ groups: before.groups + 1, events: before.events + 1 });
+  });
+
   it("a new approver sees the requests waiting for the group at once; one who leaves stops seeing them", async () => {
     const db = demo.db;
     const orders = await db.resource.findUniqueOrThrow({ where: { slug: "orders-db-prod" }, include: { accessLevels: true, ownerGroup: true } });

@@ -61,4 +61,15 @@ describe("machine identities", () => {
     expect(await state()).toEqual(afterDisable);
     expect(afterDisable.identities).toBe(before.identities + 1);
   });
+
+  it("two admins creating the same name at the same moment make one machine; the other is told it exists", async () => {
+    const db = database.prisma;
+    const before = await state();
+    const results = await Promise.allSettled(
+      ["deploy-bot", "Deploy-Bot", "DEPLOY-BOT"].map((name) => createMachineIdentity({ name: name.toLowerCase(), ownerId: owner.id, purpose: "Deploys" }, { actor: admin, db })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === "rejected")) expect(r.reason).toMatchObject({ code: "CONFLICT", message: 'A machine identity named "deploy-bot" already exists.' });
+    expect(await state()).toEqual({ identities: before.identities + 1, events: before.events + 1 });
+  });
 });

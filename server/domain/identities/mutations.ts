@@ -76,7 +76,10 @@ export async function createMachineIdentity(input: CreateMachineIdentityInput, c
     const owner = await tx.identity.findUnique({ where: { id: input.ownerId }, select: { id: true, name: true, kind: true, status: true } });
     if (!owner || owner.kind !== "HUMAN") throw new DomainError("NOT_FOUND", "The owner must be a person.", { field: "ownerId" });
     if (owner.status !== "ACTIVE") throw new DomainError("VALIDATION", `${owner.name} is disabled and cannot own a machine.`, { field: "ownerId" });
-    // Names are how people recognise machines in the inbox and the ledger: one of each.
+    // Names are how people recognise machines in the inbox and the ledger: one of each. The lock makes
+    // the check hold for two admins creating the same name at once (no index can say "unique among
+    // machines, in any case" in the schema's terms).
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`machine-name:${input.name.toLowerCase()}`}, 0))`;
     const clash = await tx.identity.findFirst({ where: { kind: "MACHINE", name: { equals: input.name, mode: "insensitive" } }, select: { id: true } });
     if (clash) throw new DomainError("CONFLICT", `A machine identity named "${input.name}" already exists.`, { field: "name" });
     const machine = await tx.identity.create({

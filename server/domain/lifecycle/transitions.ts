@@ -66,6 +66,8 @@ function describeRequestRefusal(from: RequestStatus): string {
 
 /** Grants that hold (or are about to hold) access in the target. */
 export const LIVE_GRANT_STATUSES: readonly GrantStatus[] = ["SCHEDULED", "PROVISIONING", "ACTIVE"];
+/** Live grants and those being removed: what the target holds, or will, until revocation is done. */
+export const HELD_GRANT_STATUSES: readonly GrantStatus[] = [...LIVE_GRANT_STATUSES, "REVOKING"];
 
 export function isFinalGrantStatus(status: GrantStatus): boolean {
   return grantTransitions[status].length === 0;
