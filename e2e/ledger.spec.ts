@@ -94,6 +94,8 @@ test("an auditor finds a person's grants to a resource, follows one, exports the
     const manifestHref = await page.getByRole("link", { name: "Signed manifest" }).getAttribute("href");
     const manifest = (await (await page.request.get(manifestHref!)).json()) as ExportManifest;
     expect(manifest).toMatchObject({ rows: 4, sha256: createHash("sha256").update(file).digest("hex") });
+    // The page reports the manifest's count and digest, not its own line count.
+    await expect(page.getByRole("status").filter({ hasText: "Exported 4 rows" })).toContainText(`SHA-256 ${manifest.sha256.slice(0, 12)}`);
     const schema = loadOcsfSchema(defaultOcsfSchemaDir());
     const verified = await verifyExport(file, manifest, { ocsfSchema: format === "CSV" ? undefined : schema });
     expect(verified.checks.filter((c) => !c.ok)).toEqual([]);

@@ -60,6 +60,12 @@ export const ZEnv = z
     KEYCARD_API_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
     /** How long a call may wait for its turn before it is answered 503 with Retry-After. */
     KEYCARD_API_QUEUE_SECONDS: z.coerce.number().min(1).max(300).default(10),
+    /**
+     * Reverse proxies in front of the portal that append to X-Forwarded-For (1: one load balancer or
+     * nginx). A token's last-use address is the entry this many from the right: the one the outermost
+     * trusted proxy saw, which a client cannot forge (entries to its left are whatever the client sent).
+     */
+    KEYCARD_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
     /** Folder of the embedded database and the embedded demo target. */
     KEYCARD_DATA_DIR: z.string().min(1).default(".data"),
     /** Public URL of the portal (links in notifications). */

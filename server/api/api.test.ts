@@ -7,6 +7,7 @@ import type { IdentityActor } from "@/server/actor";
 import { AdmissionGate } from "@/server/api/admission";
 import { MAX_BODY_BYTES } from "@/server/api/config";
 import { endpoints } from "@/server/api/endpoints";
+import { clientIp } from "@/server/api/handler";
 import { errorToResponse, ZApiError } from "@/server/api/errors";
 import { buildOpenApiDocument } from "@/server/api/openapi";
 import * as views from "@/server/api/views";
@@ -209,6 +210,16 @@ describe("a machine identity gets short-lived access through the API", () => {
     expect(tier3.json.resources[0].accessLevels[0]).toMatchObject({ key: "read", mode: "EPHEMERAL_CREDENTIAL" });
     expect((await call("listResources", { token: machineToken, query: "?tier=7" })).status).toBe(400);
     expect((await call("listResources", { token: machineToken, query: "?teir=3" })).json.error.code).toBe("VALIDATION");
+  });
+
+  it("records a token's last use with the address its proxy saw, not one the caller wrote in front of it", async () => {
+    const fresh = await tokenFor(machine, ["requests:write"]);
+    await call("listResources", { token: fresh, headers: { "x-forwarded-for": "6.6.6.6, 203.0.113.7" } });
+    const token = await database.prisma.apiToken.findFirstOrThrow({ where: { identityId: machine.id }, orderBy: { createdAt: "desc" } });
+    expect(token.lastUsedIp).toBe("203.0.113.7");
+    expect(Date.now() - token.lastUsedAt!.getTime()).toBeLessThan(60_000);
+    expect(clientIp(new Request("http://k.test", { headers: { "x-forwarded-for": "6.6.6.6, 10.0.0.2, 203.0.113.7" } }), 2)).toBe("10.0.0.2");
+    expect(clientIp(new Request("http://k.test"), 1)).toBeNull();
   });
 
   it("an auto-approved request is APPROVED at once, with its reasons and grant, ledgered as the machine", async () => {

@@ -9,6 +9,7 @@ import { db } from "@/server/db";
 import type { PersonCtx } from "@/server/domain/context";
 import { authenticateApiToken, type AuthenticatedCall } from "@/server/domain/tokens/authenticate";
 import { judgeRateLimit, type RateLimit } from "@/server/domain/tokens/rate-limit";
+import { env } from "@/server/env";
 import { DomainError, isDomainError } from "@/server/errors";
 
 /**
@@ -88,8 +89,14 @@ export const idParam = z.object({ id: z.uuid() }).strict();
 /** Operations without input still accept `{}` (some clients always send a body), never anything else. */
 const emptyBody = z.object({}).strict();
 
-function clientIp(request: Request): string | null {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || request.headers.get("x-real-ip") || null;
+/**
+ * The caller's address as the nearest trusted proxy saw it (KEYCARD_PROXY_HOPS). Without a proxy, Next.js
+ * fills X-Forwarded-For with the socket's address when the client sent none; one the client did send is
+ * kept, and its rightmost entry is then only as good as the client's word.
+ */
+export function clientIp(request: Request, hops = env().KEYCARD_PROXY_HOPS): string | null {
+  const entries = (request.headers.get("x-forwarded-for") ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+  return entries.at(-Math.min(hops, entries.length)) ?? null;
 }
 
 /**

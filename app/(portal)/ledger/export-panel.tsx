@@ -10,7 +10,7 @@ type Format = "csv" | "jsonl" | "ocsf";
 type ExportState =
   | { phase: "idle" }
   | { phase: "running"; bytes: number; rows: number; expected: number; exact: boolean }
-  | { phase: "done"; bytes: number; rows: number; fileName: string; fileUrl: string; manifestUrl: string }
+  | { phase: "done"; bytes: number; rows: number; sha256: string | null; fileName: string; fileUrl: string; manifestUrl: string }
   | { phase: "error"; message: string };
 
 const FORMATS: { value: Format; label: string }[] = [
@@ -19,10 +19,16 @@ const FORMATS: { value: Format; label: string }[] = [
   { value: "ocsf", label: "OCSF 1.8 (JSON Lines)" },
 ];
 
+/** Received bytes are handed to the browser's blob store in parts of this size (see below). */
+const PART_BYTES = 4 * 1024 * 1024;
+
 /**
  * Exports the current search. The file streams from the server in constant memory; here a stream
  * reader counts bytes and lines as they arrive for the progress bar, then hands the file to the
- * browser. The signed manifest (digest, chain range, checkpoint, public key) is a separate download.
+ * browser. What has arrived is moved into a Blob every few megabytes, so the page's own memory stays
+ * flat however large the export (the browser keeps big blobs on disk). Lines only approximate rows
+ * while it runs (a CSV cell may hold a newline); the count and digest shown at the end are the signed
+ * manifest's, which is also a separate download (digest, chain range, checkpoint, public key).
  */
 export function ExportPanel({ query }: { query: string }) {
   const [format, setFormat] = useState<Format>("csv");
@@ -50,20 +56,31 @@ export function ExportPanel({ query }: { query: string }) {
       const fileName = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? `ledger.${format}`;
       const manifestUrl = response.headers.get("X-Keycard-Manifest") ?? "";
       const reader = response.body.getReader();
-      const chunks: Uint8Array<ArrayBuffer>[] = [];
+      const parts: Blob[] = [];
+      let chunks: Uint8Array<ArrayBuffer>[] = [];
+      let pending = 0;
       let bytes = 0;
       let lines = 0;
+      const rowsSoFar = () => (format === "csv" ? Math.max(0, lines - 1) : lines);
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         chunks.push(value);
+        pending += value.length;
         bytes += value.length;
+        if (pending >= PART_BYTES) {
+          parts.push(new Blob(chunks));
+          chunks = [];
+          pending = 0;
+        }
         for (let i = 0; i < value.length; i++) if (value[i] === 10) lines++;
-        setState({ phase: "running", bytes, rows: format === "csv" ? Math.max(0, lines - 1) : lines, expected, exact });
+        setState({ phase: "running", bytes, rows: rowsSoFar(), expected, exact });
       }
-      const blob = new Blob(chunks, { type: response.headers.get("Content-Type") ?? "application/octet-stream" });
+      parts.push(new Blob(chunks));
+      const blob = new Blob(parts, { type: response.headers.get("Content-Type") ?? "application/octet-stream" });
       const fileUrl = URL.createObjectURL(blob);
-      setState({ phase: "done", bytes, rows: format === "csv" ? Math.max(0, lines - 1) : lines, fileName, fileUrl, manifestUrl });
+      const manifest = manifestUrl ? ((await fetch(manifestUrl).then((r) => (r.ok ? r.json() : null)).catch(() => null)) as { rows?: number; sha256?: string } | null) : null;
+      setState({ phase: "done", bytes, rows: manifest?.rows ?? rowsSoFar(), sha256: manifest?.sha256 ?? null, fileName, fileUrl, manifestUrl });
       // Hand the file to the browser at once; the link stays for a second copy.
       const link = document.createElement("a");
       link.href = fileUrl;
@@ -110,7 +127,7 @@ export function ExportPanel({ query }: { query: string }) {
         ) : null}
         {state.phase === "done" ? (
           <p className="text-emerald-800 dark:text-emerald-300">
-            <span aria-hidden="true">✓ </span>Exported {state.rows.toLocaleString("en")} rows ({formatBytes(state.bytes)}).{" "}
+            <span aria-hidden="true">✓ </span>Exported {state.rows.toLocaleString("en")} rows ({formatBytes(state.bytes)}{state.sha256 ? <>, SHA-256 <code className="text-xs" title={state.sha256}>{state.sha256.slice(0, 12)}…</code></> : null}).{" "}
             <a href={state.fileUrl} download={state.fileName} className="underline">{state.fileName}</a>
             {" · "}
             <a href={state.manifestUrl} className="underline">Signed manifest</a>
