@@ -96,19 +96,31 @@ export function withConnector<T>(row: ConnectorRowLike, work: (connector: Connec
   return limiter.run(() => work(connectorFromRow(row)));
 }
 
+/** Who a login in a target belongs to: an identity's email, name and admin-set login, if any. */
+export interface LoginSource {
+  email: string | null;
+  name: string;
+  targetLogin: string | null;
+}
+
+/** The columns targetLoginFor reads. */
+export const loginSourceSelect = { email: true, name: true, targetLogin: true } as const;
+
 /**
- * The person's own login in a target, for role elevation. Keycard derives it from the email's local
- * part (lower-case letters, digits and underscores), the convention documented in docs/connectors.md.
+ * The identity's own login in a target, for role elevation: the one an admin set, or else the email's
+ * local part (lower-case letters, digits and underscores; a machine without email: its name), the
+ * convention documented in docs/connectors.md.
  */
-export function targetLoginFor(email: string | null, name: string): string {
-  const base = (email?.split("@")[0] ?? name).toLowerCase().replace(/[^a-z0-9_]/g, "_").replace(/^[^a-z_]+/, "");
+export function targetLoginFor(identity: LoginSource): string {
+  if (identity.targetLogin) return identity.targetLogin;
+  const base = (identity.email?.split("@")[0] ?? identity.name).toLowerCase().replace(/[^a-z0-9_]/g, "_").replace(/^[^a-z_]+/, "");
   return (base || "user").slice(0, 48);
 }
 
 export interface GrantSpecSource {
   id: string;
   endsAt: Date;
-  identity: { id: string; email: string | null; name: string };
+  identity: { id: string } & LoginSource;
   accessLevel: { mode: ProvisioningMode; privilege: unknown };
   resource: { target: unknown };
 }
@@ -124,7 +136,7 @@ export function grantSpecFor(grant: GrantSpecSource, options: { rotateCredential
       identityId: grant.identity.id,
       email: grant.identity.email ?? "",
       name: grant.identity.name,
-      ...(grant.accessLevel.mode === "ROLE_ELEVATION" ? { targetLogin: targetLoginFor(grant.identity.email, grant.identity.name) } : {}),
+      ...(grant.accessLevel.mode === "ROLE_ELEVATION" ? { targetLogin: targetLoginFor(grant.identity) } : {}),
     },
     ...(options.rotateCredential ? { rotateCredential: true } : {}),
   };
@@ -146,7 +158,7 @@ export const grantSpecSelect = {
   breakGlass: true,
   requestId: true,
   resourceId: true,
-  identity: { select: { id: true, email: true, name: true } },
+  identity: { select: { id: true, email: true, name: true, targetLogin: true } },
   accessLevel: { select: { mode: true, privilege: true, name: true } },
   resource: { select: { target: true, name: true, connectorId: true } },
 } as const;
@@ -165,7 +177,7 @@ export function grantSpecsByIds(db: DbOrTx, ids: readonly string[], options: { l
     SELECT g.id, g.status::text AS status, g."endsAt", g."startsAt", g.attempts, g."revocationReason"::text AS "revocationReason",
            g."revokeRequestedAt", g."credentialCiphertext", g."credentialRevealedAt", g."failureAlertedAt", g."lastError",
            g."breakGlass", g."requestId", g."resourceId",
-           json_build_object('id', i.id, 'email', i.email, 'name', i.name) AS identity,
+           json_build_object('id', i.id, 'email', i.email, 'name', i.name, 'targetLogin', i."targetLogin") AS identity,
            json_build_object('mode', a.mode, 'privilege', a.privilege, 'name', a.name) AS "accessLevel",
            json_build_object('target', r.target, 'name', r.name, 'connectorId', r."connectorId") AS resource
       FROM "Grant" g

@@ -1,7 +1,7 @@
 import type { ConnectorKind, InventoryEntry } from "@/server/connectors/types";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
-import { withConnector } from "@/server/domain/connectors/instance";
+import { loginSourceSelect, withConnector } from "@/server/domain/connectors/instance";
 import { classifyPrivilege } from "@/server/domain/discovery/classify";
 import { buildHolderIndex, resolveHolder, type HolderIndex } from "@/server/domain/discovery/holders";
 import { matchResource, type LevelRef } from "@/server/domain/discovery/resource-match";
@@ -155,7 +155,7 @@ export async function discoverPrivileges(db: Db, options: { connectorIds?: reado
   const at = new Date();
   const [rows, identities] = await Promise.all([
     db.connector.findMany({ where: options.connectorIds ? { id: { in: [...options.connectorIds] } } : {}, orderBy: { name: "asc" } }),
-    db.identity.findMany({ select: { id: true, name: true, kind: true, status: true, email: true } }),
+    db.identity.findMany({ select: { id: true, kind: true, status: true, ...loginSourceSelect } }),
   ]);
   const holders = buildHolderIndex(identities);
   const connectors: ConnectorDiscovery[] = [];

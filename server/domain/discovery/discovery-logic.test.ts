@@ -30,10 +30,10 @@ describe("classification", () => {
 
 describe("holders", () => {
   const index = buildHolderIndex([
-    { id: "p1", name: "Maya Chen", kind: "HUMAN", status: "ACTIVE", email: "maya.chen@northwind.example" },
-    { id: "m1", name: "deploy-pipeline", kind: "MACHINE", status: "ACTIVE", email: null },
-    { id: "x1", name: "Sam One", kind: "HUMAN", status: "ACTIVE", email: "sam@a.example" },
-    { id: "x2", name: "Sam Two", kind: "HUMAN", status: "DISABLED", email: "sam@b.example" },
+    { id: "p1", name: "Maya Chen", kind: "HUMAN", status: "ACTIVE", email: "maya.chen@northwind.example", targetLogin: null },
+    { id: "m1", name: "deploy-pipeline", kind: "MACHINE", status: "ACTIVE", email: null, targetLogin: null },
+    { id: "x1", name: "Sam One", kind: "HUMAN", status: "ACTIVE", email: "sam@a.example", targetLogin: null },
+    { id: "x2", name: "Sam Two", kind: "HUMAN", status: "DISABLED", email: "sam@b.example", targetLogin: null },
   ]);
 
   it.each([
@@ -45,6 +45,15 @@ describe("holders", () => {
     { kind: "POSTGRES" as const, principal: "sam", expected: null },
   ])("$kind $principal → $expected", ({ kind, principal, expected }) => {
     expect(resolveHolder(index, kind, principal)?.id ?? null).toBe(expected);
+  });
+
+  it("an admin-set login takes the identity out of the shared one", () => {
+    const mended = buildHolderIndex([
+      { id: "x1", name: "Sam One", kind: "HUMAN", status: "ACTIVE", email: "sam@a.example", targetLogin: null },
+      { id: "x2", name: "Sam Two", kind: "HUMAN", status: "ACTIVE", email: "sam@b.example", targetLogin: "sam_two" },
+    ]);
+    expect(resolveHolder(mended, "POSTGRES", "sam")?.id).toBe("x1");
+    expect(resolveHolder(mended, "POSTGRES", "sam_two")?.id).toBe("x2");
   });
 
   it("reads the login part of MariaDB accounts only", () => {
@@ -193,7 +202,7 @@ describe("held privileges", () => {
   });
 
   it("classifies, maps and de-duplicates an inventory", () => {
-    const holders = buildHolderIndex([{ id: "p1", name: "Maya", kind: "HUMAN", status: "ACTIVE", email: "maya@x.example" }]);
+    const holders = buildHolderIndex([{ id: "p1", name: "Maya", kind: "HUMAN", status: "ACTIVE", email: "maya@x.example", targetLogin: null }]);
     const records = toRecords(
       "POSTGRES",
       [

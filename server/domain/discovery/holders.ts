@@ -1,5 +1,5 @@
 import type { ConnectorKind } from "@/server/connectors/types";
-import { targetLoginFor } from "@/server/domain/connectors/instance";
+import { targetLoginFor, type LoginSource } from "@/server/domain/connectors/instance";
 import type { IdentityKind, IdentityStatus } from "@/server/generated/prisma/enums";
 
 /**
@@ -17,9 +17,7 @@ export interface HolderIdentity {
   status: IdentityStatus;
 }
 
-export interface IdentityForIndex extends HolderIdentity {
-  email: string | null;
-}
+export interface IdentityForIndex extends HolderIdentity, LoginSource {}
 
 /** login → identity; `null` marks a login two identities would share (ambiguous: mapped to nobody). */
 export type HolderIndex = Map<string, HolderIdentity | null>;
@@ -28,7 +26,7 @@ export function buildHolderIndex(identities: readonly IdentityForIndex[]): Holde
   const index: HolderIndex = new Map();
   for (const identity of identities) {
     // The same derivation grantSpecFor uses for role elevation, so a mapped holder is the login Keycard would elevate.
-    const login = targetLoginFor(identity.email, identity.name);
+    const login = targetLoginFor(identity);
     const holder: HolderIdentity = { id: identity.id, name: identity.name, kind: identity.kind, status: identity.status };
     index.set(login, index.has(login) ? null : holder);
   }

@@ -9,6 +9,7 @@ import { announceGrantChange } from "@/server/domain/grants/changes";
 import { claimDueProvisions } from "@/server/domain/grants/claims";
 import { notifyGrant } from "@/server/domain/grants/notify";
 import { recordDrift } from "@/server/domain/grants/reconcile";
+import { assertOwnTargetLogin } from "@/server/domain/identities/target-login";
 import { MAX_PROVISION_ATTEMPTS, retryDelayMs } from "@/server/domain/lifecycle/backoff";
 import { DomainError } from "@/server/errors";
 import { appendLedgerEvent } from "@/server/ledger";
@@ -54,6 +55,7 @@ export async function provisionClaimedGrant(db: Db, grant: GrantSpecRow, row: Co
   let outcome: GrantOutcome;
   try {
     if (!row) throw new DomainError("VALIDATION", `${grant.resource.name} has no connector configured.`);
+    if (grant.accessLevel.mode === "ROLE_ELEVATION") await assertOwnTargetLogin(db, grant.identity);
     outcome = await withConnector(row, async (connector) => {
       const granted = await connector.grant(spec);
       const verified = await connector.verify(spec);

@@ -4,7 +4,11 @@ import type { Tx } from "@/server/db";
 import type { Ctx } from "@/server/domain/context";
 import { endGrantsOfDisabledIdentity, wakeRevoker } from "@/server/domain/grants/mutations";
 import { cancelLockedRequest } from "@/server/domain/requests/mutations";
-import type { CreateMachineIdentityInput, SetIdentityStatusInput } from "@/server/domain/identities/schema";
+import type { CreateMachineIdentityInput, SetIdentityStatusInput, SetTargetLoginInput } from "@/server/domain/identities/schema";
+import { otherClaimantsOf } from "@/server/domain/identities/target-login";
+import { targetLoginFor } from "@/server/domain/connectors/instance";
+import { HELD_GRANT_STATUSES } from "@/server/domain/lifecycle/transitions";
+import { formatTime } from "@/server/format";
 import { DomainError } from "@/server/errors";
 import { appendLedgerEvent } from "@/server/ledger";
 
@@ -94,5 +98,45 @@ export async function createMachineIdentity(input: CreateMachineIdentityInput, c
       data: { kind: "MACHINE", ownerId: owner.id, purpose: input.purpose, roles: ["REQUESTER"] },
     });
     return machine;
+  });
+}
+
+/**
+ * Gives an identity its own login in targets (role elevation), or clears it back to the one its email
+ * derives. It must be nobody else's; and it cannot change while the identity holds elevated roles, whose
+ * revocation removes them from the login they were granted to.
+ */
+export async function setTargetLogin(input: SetTargetLoginInput, ctx: Ctx) {
+  assertCan(ctx.actor, "admin:manage");
+  return ctx.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM "Identity" WHERE id = ${input.identityId}::uuid FOR UPDATE`;
+    const identity = await tx.identity.findUnique({ where: { id: input.identityId }, select: { id: true, name: true, email: true, targetLogin: true } });
+    if (!identity) throw new DomainError("NOT_FOUND", "No such identity.");
+    const before = targetLoginFor(identity);
+    const after = targetLoginFor({ ...identity, targetLogin: input.targetLogin });
+    if (identity.targetLogin === input.targetLogin) return { targetLogin: after, changed: false };
+    if (before !== after) {
+      const elevated = await tx.grant.findFirst({
+        where: { identityId: identity.id, status: { in: [...HELD_GRANT_STATUSES] }, accessLevel: { mode: "ROLE_ELEVATION" } },
+        select: { endsAt: true, resource: { select: { name: true } } },
+        orderBy: { endsAt: "desc" },
+      });
+      if (elevated) {
+        throw new DomainError("CONFLICT", `${identity.name} holds an elevated role on ${elevated.resource.name} under "${before}" until ${formatTime(elevated.endsAt)}: change the login after their elevated grants end.`, { field: "targetLogin" });
+      }
+    }
+    const others = await otherClaimantsOf(tx, after, identity.id);
+    if (others.length) throw new DomainError("CONFLICT", `"${after}" is already ${others.map((o) => o.name).join(", ")}'s login in targets.`, { field: "targetLogin" });
+    await tx.identity.update({ where: { id: identity.id }, data: { targetLogin: input.targetLogin } });
+    await appendLedgerEvent(tx, {
+      action: "identity/identity.updated",
+      actor: ctx.actor,
+      subject: { type: "identity", id: identity.id },
+      summary: input.targetLogin
+        ? `${identity.name}'s login in targets set to ${after} (was ${before})`
+        : `${identity.name}'s login in targets is derived from their email again: ${after} (was ${before})`,
+      data: { targetLogin: { from: identity.targetLogin, to: input.targetLogin }, effective: { from: before, to: after } },
+    });
+    return { targetLogin: after, changed: true };
   });
 }

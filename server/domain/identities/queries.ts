@@ -1,6 +1,7 @@
 import type { IdentityActor } from "@/server/actor";
 import { assertCan } from "@/server/auth/permissions";
 import type { Ctx } from "@/server/domain/context";
+import { loginSourceSelect, targetLoginFor } from "@/server/domain/connectors/instance";
 import type { ListIdentitiesInput } from "@/server/domain/identities/schema";
 import type { DbOrTx } from "@/server/db";
 import { escapeLike, sanitizeSearchText } from "@/server/db/like";
@@ -63,26 +64,40 @@ export async function listIdentities(input: ListIdentitiesInput, ctx: Ctx) {
   assertCan(ctx.actor, "identities:read");
   // Escaped: the ORM's `contains` would let "%" and "_" act as wildcards.
   const q = input.q === undefined ? "" : escapeLike(sanitizeSearchText(input.q));
-  return ctx.db.identity.findMany({
-    where: {
-      ...(input.kind ? { kind: input.kind } : {}),
-      ...(q ? { OR: [{ name: { contains: q, mode: "insensitive" } }, { email: { contains: q, mode: "insensitive" } }] } : {}),
-    },
-    select: {
-      id: true,
-      kind: true,
-      status: true,
-      name: true,
-      email: true,
-      title: true,
-      roles: true,
-      lastSeenAt: true,
-      owner: { select: { name: true } },
-      // Approver groups, so the page can point out a member that routing will not ask (no approver role).
-      memberships: { where: { group: { kind: "APPROVERS" } }, select: { group: { select: { name: true } } }, orderBy: { group: { name: "asc" } } },
-      _count: { select: { apiTokens: { where: { revokedAt: null } } } },
-    },
-    orderBy: [{ kind: "asc" }, { name: "asc" }],
-    take: 500,
+  const [identities, everyone] = await Promise.all([
+    ctx.db.identity.findMany({
+      where: {
+        ...(input.kind ? { kind: input.kind } : {}),
+        ...(q ? { OR: [{ name: { contains: q, mode: "insensitive" } }, { email: { contains: q, mode: "insensitive" } }] } : {}),
+      },
+      select: {
+        id: true,
+        kind: true,
+        status: true,
+        name: true,
+        email: true,
+        title: true,
+        roles: true,
+        lastSeenAt: true,
+        targetLogin: true,
+        owner: { select: { name: true } },
+        // Approver groups, so the page can point out a member that routing will not ask (no approver role).
+        memberships: { where: { group: { kind: "APPROVERS" } }, select: { group: { select: { name: true } } }, orderBy: { group: { name: "asc" } } },
+        _count: { select: { apiTokens: { where: { revokedAt: null } } } },
+      },
+      orderBy: [{ kind: "asc" }, { name: "asc" }],
+      take: 500,
+    }),
+    // Every identity's login in targets, to point out the ones two identities would share.
+    ctx.db.identity.findMany({ select: loginSourceSelect }),
+  ]);
+  const holders = new Map<string, number>();
+  for (const identity of everyone) {
+    const login = targetLoginFor(identity);
+    holders.set(login, (holders.get(login) ?? 0) + 1);
+  }
+  return identities.map(({ targetLogin, ...identity }) => {
+    const login = targetLoginFor({ ...identity, targetLogin });
+    return { ...identity, login: { name: login, setByAdmin: targetLogin !== null, shared: (holders.get(login) ?? 0) > 1 } };
   });
 }

@@ -24,3 +24,16 @@ export const ZCreateMachineIdentityInput = z
   })
   .strict();
 export type CreateMachineIdentityInput = z.infer<typeof ZCreateMachineIdentityInput>;
+
+/** An identity's own login in targets (role elevation); empty clears it back to the one its email derives. */
+export const ZSetTargetLoginInput = z
+  .object({
+    identityId: z.uuid(),
+    targetLogin: z
+      .string()
+      .trim()
+      .regex(/^([a-z_][a-z0-9_]{0,47})?$/, "Use up to 48 lower-case letters, digits and underscores, starting with a letter or underscore (e.g. jane_roe).")
+      .transform((value) => value || null),
+  })
+  .strict();
+export type SetTargetLoginInput = z.infer<typeof ZSetTargetLoginInput>;

@@ -3,6 +3,7 @@ import { Badge, Card, EmptyState, PageHeader, Table, Td, Th } from "@/app/_compo
 import { DateTime } from "@/app/_components/format";
 import { IdentityStatusButton } from "@/app/(portal)/admin/identities/status-button";
 import { NewMachineForm } from "@/app/(portal)/admin/identities/new-machine-form";
+import { TargetLoginCell } from "@/app/(portal)/admin/identities/target-login-form";
 import { rolesAllow } from "@/server/auth/permissions";
 import { api } from "@/server/trpc/server";
 
@@ -39,7 +40,7 @@ export default async function IdentitiesPage({ searchParams }: { searchParams: P
         ) : (
           <Table caption="Identities">
             <thead>
-              <tr><Th>Name</Th><Th>Kind</Th><Th>Roles</Th><Th>Status</Th><Th>Last seen</Th><Th>Tokens</Th><Th><span className="sr-only">Actions</span></Th></tr>
+              <tr><Th>Name</Th><Th>Kind</Th><Th>Roles</Th><Th>Login in targets</Th><Th>Status</Th><Th>Last seen</Th><Th>Tokens</Th><Th><span className="sr-only">Actions</span></Th></tr>
             </thead>
             <tbody>
               {identities.map((identity) => (
@@ -57,6 +58,7 @@ export default async function IdentitiesPage({ searchParams }: { searchParams: P
                       </span>
                     ) : null}
                   </Td>
+                  <Td><TargetLoginCell identityId={identity.id} name={identity.name} login={identity.login} /></Td>
                   <Td>{identity.status === "ACTIVE" ? <Badge tone="good">active</Badge> : <Badge tone="bad">disabled</Badge>}</Td>
                   <Td><DateTime value={identity.lastSeenAt} /></Td>
                   <Td className="tabular-nums">{identity._count.apiTokens}</Td>

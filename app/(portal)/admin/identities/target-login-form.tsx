@@ -1,0 +1,71 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useId, useState } from "react";
+import { describeError } from "@/app/_components/errors";
+import { Button } from "@/app/_components/ui";
+import { useTRPC } from "@/app/_trpc/client";
+
+interface Login {
+  name: string;
+  setByAdmin: boolean;
+  shared: boolean;
+}
+
+/**
+ * An identity's login in targets (role elevation grants roles to it). Shows where it comes from, warns
+ * when another identity would share it, and lets an admin set one (or clear it back to the email's).
+ */
+export function TargetLoginCell({ identityId, name, login }: { identityId: string; name: string; login: Login }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const [value, setValue] = useState(login.setByAdmin ? login.name : "");
+  const ids = { input: useId(), hint: useId() };
+  const mutation = useMutation(
+    trpc.identities.setTargetLogin.mutationOptions({
+      onSuccess: () => {
+        setOpen(false);
+        router.refresh();
+      },
+    }),
+  );
+  if (!open) {
+    return (
+      <span className="flex flex-wrap items-center gap-x-2">
+        <code className="text-xs">{login.name}</code>
+        <span className="text-xs text-slate-500 dark:text-slate-400">{login.setByAdmin ? "set by an admin" : "from email"}</span>
+        {login.shared ? <span className="block w-full text-xs text-amber-800 dark:text-amber-300">Shared with another identity: role elevation is refused until one has its own.</span> : null}
+        <button type="button" onClick={() => setOpen(true)} aria-label={`Change ${name}'s login in targets`} className="text-xs font-medium text-brand-700 underline underline-offset-2 dark:text-brand-100">
+          Change
+        </button>
+      </span>
+    );
+  }
+  return (
+    <form
+      className="flex flex-wrap items-center gap-2"
+      onSubmit={(event) => {
+        event.preventDefault();
+        mutation.mutate({ identityId, targetLogin: value });
+      }}
+    >
+      <label htmlFor={ids.input} className="sr-only">{name}&apos;s login in targets</label>
+      <input
+        id={ids.input}
+        autoFocus
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        placeholder={login.setByAdmin ? "empty: from email" : login.name}
+        aria-describedby={ids.hint}
+        aria-invalid={Boolean(mutation.error)}
+        className="w-36 rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-xs dark:border-slate-700 dark:bg-slate-900"
+      />
+      <Button type="submit" disabled={mutation.isPending}>{mutation.isPending ? "Saving…" : "Save"}</Button>
+      <Button type="button" variant="secondary" onClick={() => setOpen(false)}>Cancel</Button>
+      <p id={ids.hint} className="w-full text-xs text-slate-600 dark:text-slate-300">Their own account in databases and caches. Leave empty to use their email&apos;s.</p>
+      {mutation.error ? <p role="alert" className="w-full text-xs text-red-700 dark:text-red-300">{describeError(mutation.error)}</p> : null}
+    </form>
+  );
+}

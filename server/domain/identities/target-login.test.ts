@@ -1,0 +1,113 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IdentityActor } from "@/server/actor";
+import { dbNow } from "@/server/db/clock";
+import { closeConnectors } from "@/server/domain/connectors/instance";
+import { createDiscoveryWorld, type DiscoveryWorld } from "@/server/domain/discovery/testing";
+import { provisionDueGrants } from "@/server/domain/grants/provisioning";
+import { toActor } from "@/server/domain/identities/queries";
+import { createTestDatabase, type TestDatabase } from "@/server/test/database";
+import { createCaller } from "@/server/trpc/root";
+
+/**
+ * Role elevation grants a role to the person's own login in the target. Two identities whose emails
+ * start alike would share that login: a grant to one would elevate the other's account. Against the
+ * real local PostgreSQL: Keycard refuses such a grant, an admin gives one of them their own login, and
+ * then elevation works for both — each on their own account.
+ */
+
+let database: TestDatabase;
+let world: DiscoveryWorld;
+let admin: IdentityActor;
+let impostor: IdentityActor;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  world = await createDiscoveryWorld(database.prisma);
+  admin = toActor(await database.prisma.identity.update({ where: { id: world.people.admin.id }, data: { roles: ["REQUESTER", "ADMIN"] } }));
+  // Another company's Ada: a different person whose email has the same local part.
+  impostor = toActor(await database.prisma.identity.create({ data: { kind: "HUMAN", name: "Ada Elsewhere", email: `${world.logins.person}@contractor.example`, roles: ["REQUESTER"] } }));
+});
+
+afterAll(async () => {
+  await closeConnectors();
+  await world?.close();
+  await database?.destroy();
+});
+
+const db = () => database.prisma;
+
+async function elevate(identityId: string): Promise<string> {
+  const now = await dbNow(db());
+  const level = await db().accessLevel.findFirstOrThrow({ where: { resourceId: world.resources.postgres, key: "elevate" } });
+  const requestId = randomUUID();
+  const grantId = randomUUID();
+  await db().accessRequest.create({ data: { id: requestId, status: "APPROVED", requesterId: identityId, resourceId: world.resources.postgres, accessLevelId: level.id, justification: "login test", startsAt: now, durationMinutes: 30, decision: {}, decidedAt: now } });
+  await db().grant.create({ data: { id: grantId, requestId, identityId, resourceId: world.resources.postgres, accessLevelId: level.id, status: "SCHEDULED", startsAt: now, endsAt: new Date(now.getTime() + 30 * 60_000) } });
+  await provisionDueGrants(db(), { grantIds: [grantId] });
+  return grantId;
+}
+
+/** The per-grant roles a login holds in the target. */
+async function keycardRolesOf(login: string): Promise<string[]> {
+  const client = await world.pgAdmin("postgres");
+  const { rows } = await client.query<{ rolname: string }>(
+    `SELECT r.rolname FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member WHERE m.rolname = $1 AND r.rolname LIKE 'kc\\_g\\_%'`,
+    [login],
+  );
+  await client.end();
+  return rows.map((r) => r.rolname);
+}
+
+const identityState = async () => ({ identities: await db().identity.findMany({ select: { id: true, targetLogin: true }, orderBy: { id: "asc" } }), events: await db().ledgerEvent.count() });
+
+describe("logins in targets", () => {
+  it("refuses to elevate a login that two identities would share, and says who must act", async () => {
+    const grantId = await elevate(impostor.id);
+    const grant = await db().grant.findUniqueOrThrow({ where: { id: grantId } });
+    expect(grant.status).toBe("FAILED");
+    expect(grant.lastError).toContain(`The login "${world.logins.person}" would also be ${world.people.person.name}'s in the target`);
+    expect(await keycardRolesOf(world.logins.person)).toEqual([]);
+    // The admin's list points it out, for both.
+    const listed = await createCaller({ actor: admin, db: db() }).identities.list({ q: world.logins.person });
+    expect(listed.map((i) => i.login)).toEqual([
+      { name: world.logins.person, setByAdmin: false, shared: true },
+      { name: world.logins.person, setByAdmin: false, shared: true },
+    ]);
+  });
+
+  it.each([
+    ["someone else's login", () => ({ targetLogin: world.logins.person }), "CONFLICT"],
+    ["capitals", () => ({ targetLogin: "Ada" }), "BAD_REQUEST"],
+    ["a quote", () => ({ targetLogin: `ada"; DROP ROLE x; --` }), "BAD_REQUEST"],
+    ["49 characters", () => ({ targetLogin: "a".repeat(49) }), "BAD_REQUEST"],
+    ["an unknown identity", () => ({ identityId: randomUUID(), targetLogin: "ada_x" }), "NOT_FOUND"],
+  ])("refuses %s and changes nothing", async (_name, change, code) => {
+    const before = await identityState();
+    await expect(createCaller({ actor: admin, db: db() }).identities.setTargetLogin({ identityId: impostor.id, targetLogin: "", ...change() })).rejects.toMatchObject({ code });
+    expect(await identityState()).toEqual(before);
+  });
+
+  it("only admins set one", async () => {
+    await expect(createCaller({ actor: impostor, db: db() }).identities.setTargetLogin({ identityId: impostor.id, targetLogin: world.logins.ghost })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it("once an admin gives one of them their own login, each is elevated on their own account, and a login in use stays put", async () => {
+    const caller = createCaller({ actor: admin, db: db() });
+    expect(await caller.identities.setTargetLogin({ identityId: impostor.id, targetLogin: world.logins.ghost })).toEqual({ targetLogin: world.logins.ghost, changed: true });
+    const event = await db().ledgerEvent.findFirstOrThrow({ where: { action: "identity/identity.updated", subjectId: impostor.id } });
+    expect(event).toMatchObject({ actorId: admin.id, summary: `Ada Elsewhere's login in targets set to ${world.logins.ghost} (was ${world.logins.person})` });
+
+    const adas = await elevate(world.people.person.id);
+    const theirs = await elevate(impostor.id);
+    expect(await db().grant.findMany({ where: { id: { in: [adas, theirs] } }, select: { status: true } })).toEqual([{ status: "ACTIVE" }, { status: "ACTIVE" }]);
+    const hex = (id: string) => `kc_g_${id.replace(/-/g, "")}`;
+    expect(await keycardRolesOf(world.logins.person)).toEqual([hex(adas)]);
+    expect(await keycardRolesOf(world.logins.ghost)).toEqual([hex(theirs)]);
+
+    // Revocation removes the role from the login it was granted to: that login cannot move meanwhile.
+    const before = await identityState();
+    await expect(caller.identities.setTargetLogin({ identityId: impostor.id, targetLogin: "" })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("holds an elevated role") });
+    expect(await identityState()).toEqual(before);
+  });
+});

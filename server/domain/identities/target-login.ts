@@ -1,0 +1,34 @@
+import { ConnectorError } from "@/server/connectors/errors";
+import type { DbOrTx } from "@/server/db";
+import { targetLoginFor, type LoginSource } from "@/server/domain/connectors/instance";
+
+/**
+ * A login in a target names one identity or nobody. Role elevation grants privileges to the person's own
+ * login; when two identities would use the same one (jane@corp.example and jane@contractor.example both
+ * derive "jane"), a grant to either would hand the privilege to whoever owns the account in the target.
+ * Keycard then refuses until an admin gives one of them its own login (Admin → Identities).
+ */
+
+/** Other identities whose login in targets is `login` (their admin-set one, or the one their email derives). */
+export async function otherClaimantsOf(db: DbOrTx, login: string, identityId: string): Promise<{ id: string; name: string }[]> {
+  // A cheap superset in SQL (`_` in LIKE matches any one character, as the derivation turns any other
+  // character into `_`); targetLoginFor decides. "user" is the derivation's fallback for an empty part.
+  const candidates = await db.$queryRaw<({ id: string } & LoginSource)[]>`
+    SELECT id, email, name, "targetLogin" FROM "Identity"
+     WHERE id <> ${identityId}::uuid
+       AND ("targetLogin" = ${login}
+            OR ("targetLogin" IS NULL AND (${login} = 'user' OR lower(coalesce(split_part(email, '@', 1), name)) LIKE ${`%${login}%`})))`;
+  return candidates.filter((candidate) => targetLoginFor(candidate) === login).map(({ id, name }) => ({ id, name }));
+}
+
+/** Before role elevation: the login must be this identity's alone (not retried: a person has to act). */
+export async function assertOwnTargetLogin(db: DbOrTx, identity: { id: string } & LoginSource): Promise<void> {
+  const login = targetLoginFor(identity);
+  const others = await otherClaimantsOf(db, login, identity.id);
+  if (others.length) {
+    const names = others.map((o) => o.name).join(", ");
+    throw new ConnectorError("INVALID", `The login "${login}" would also be ${names}'s in the target: an admin must give ${identity.name} their own login in targets (Admin → Identities) before a role can be elevated.`, {
+      field: "subject.targetLogin",
+    });
+  }
+}
