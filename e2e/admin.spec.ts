@@ -13,6 +13,19 @@ test("an admin sets up a machine identity with its token, and an approver group 
   await expect(page.getByRole("status").filter({ hasText: "invoice-exporter created" })).toBeVisible();
   await expect(page.getByText("owned by Sam Okafor").first()).toBeVisible();
 
+  // Tomás García's derived login mangles the accent: the admin gives him his real one.
+  const tomas = page.getByRole("row").filter({ hasText: "Tomás García" });
+  await expect(tomas.getByText("tom_s_garc_a")).toBeVisible();
+  await tomas.getByRole("button", { name: "Change Tomás García's login in targets" }).click();
+  await tomas.getByLabel("Tomás García's login in targets").fill("Tomas");
+  await tomas.getByRole("button", { name: "Save" }).click();
+  await expect(tomas.getByRole("alert")).toContainText("lower-case letters");
+  await tomas.getByLabel("Tomás García's login in targets").fill("tomas_garcia");
+  await tomas.getByRole("button", { name: "Save" }).click();
+  await expect(tomas.getByText("set by an admin")).toBeVisible();
+  await expect(tomas.getByText("tomas_garcia")).toBeVisible();
+  await expectAccessible(page, testInfo, "admin-identities");
+
   await page.getByRole("link", { name: "Issue its API token" }).click();
   await page.getByLabel("Identity", { exact: true }).selectOption({ label: "invoice-exporter (machine)" });
   await page.getByLabel("Name", { exact: true }).fill("nightly export");

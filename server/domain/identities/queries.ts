@@ -98,6 +98,7 @@ export async function listIdentities(input: ListIdentitiesInput, ctx: Ctx) {
   }
   return identities.map(({ targetLogin, ...identity }) => {
     const login = targetLoginFor({ ...identity, targetLogin });
-    return { ...identity, login: { name: login, setByAdmin: targetLogin !== null, shared: (holders.get(login) ?? 0) > 1 } };
+    const source = targetLogin !== null ? "admin" : identity.email ? "email" : "name";
+    return { ...identity, login: { name: login, source, shared: (holders.get(login) ?? 0) > 1 } as const };
   });
 }

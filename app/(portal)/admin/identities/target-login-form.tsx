@@ -9,9 +9,11 @@ import { useTRPC } from "@/app/_trpc/client";
 
 interface Login {
   name: string;
-  setByAdmin: boolean;
+  source: "admin" | "email" | "name";
   shared: boolean;
 }
+
+const sourceLabel = { admin: "set by an admin", email: "from their email", name: "from its name" } as const;
 
 /**
  * An identity's login in targets (role elevation grants roles to it). Shows where it comes from, warns
@@ -21,7 +23,7 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
   const trpc = useTRPC();
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const [value, setValue] = useState(login.setByAdmin ? login.name : "");
+  const [value, setValue] = useState(login.source === "admin" ? login.name : "");
   const ids = { input: useId(), hint: useId() };
   const mutation = useMutation(
     trpc.identities.setTargetLogin.mutationOptions({
@@ -33,13 +35,15 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
   );
   if (!open) {
     return (
-      <span className="flex flex-wrap items-center gap-x-2">
+      <span className="block">
         <code className="text-xs">{login.name}</code>
-        <span className="text-xs text-slate-500 dark:text-slate-400">{login.setByAdmin ? "set by an admin" : "from email"}</span>
-        {login.shared ? <span className="block w-full text-xs text-amber-800 dark:text-amber-300">Shared with another identity: role elevation is refused until one has its own.</span> : null}
-        <button type="button" onClick={() => setOpen(true)} aria-label={`Change ${name}'s login in targets`} className="text-xs font-medium text-brand-700 underline underline-offset-2 dark:text-brand-100">
-          Change
-        </button>
+        <span className="block text-xs text-slate-500 dark:text-slate-400">
+          {sourceLabel[login.source]} ·{" "}
+          <button type="button" onClick={() => setOpen(true)} aria-label={`Change ${name}'s login in targets`} className="font-medium text-brand-700 underline underline-offset-2 dark:text-brand-100">
+            change
+          </button>
+        </span>
+        {login.shared ? <span className="block text-xs text-amber-800 dark:text-amber-300">Shared with another identity: role elevation is refused until one has its own.</span> : null}
       </span>
     );
   }
@@ -57,14 +61,14 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
         autoFocus
         value={value}
         onChange={(e) => setValue(e.target.value)}
-        placeholder={login.setByAdmin ? "empty: from email" : login.name}
+        placeholder={login.source === "admin" ? "empty: derived" : login.name}
         aria-describedby={ids.hint}
         aria-invalid={Boolean(mutation.error)}
         className="w-36 rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-xs dark:border-slate-700 dark:bg-slate-900"
       />
       <Button type="submit" disabled={mutation.isPending}>{mutation.isPending ? "Saving…" : "Save"}</Button>
       <Button type="button" variant="secondary" onClick={() => setOpen(false)}>Cancel</Button>
-      <p id={ids.hint} className="w-full text-xs text-slate-600 dark:text-slate-300">Their own account in databases and caches. Leave empty to use their email&apos;s.</p>
+      <p id={ids.hint} className="w-full text-xs text-slate-600 dark:text-slate-300">Their own account in databases and caches. Leave empty to derive it from the email (or a machine&apos;s name).</p>
       {mutation.error ? <p role="alert" className="w-full text-xs text-red-700 dark:text-red-300">{describeError(mutation.error)}</p> : null}
     </form>
   );
