@@ -6,6 +6,8 @@ import { closeConnectors } from "@/server/domain/connectors/instance";
 import { createDiscoveryWorld, type DiscoveryWorld } from "@/server/domain/discovery/testing";
 import { provisionDueGrants } from "@/server/domain/grants/provisioning";
 import { toActor } from "@/server/domain/identities/queries";
+import { tierDefaultRules } from "@/server/domain/policies/defaults";
+import { savePolicyVersion } from "@/server/domain/policies/mutations";
 import { createTestDatabase, type TestDatabase } from "@/server/test/database";
 import { createCaller } from "@/server/trpc/root";
 
@@ -66,7 +68,9 @@ describe("logins in targets", () => {
     const grantId = await elevate(impostor.id);
     const grant = await db().grant.findUniqueOrThrow({ where: { id: grantId } });
     expect(grant.status).toBe("FAILED");
-    expect(grant.lastError).toContain(`The login "${world.logins.person}" would also be ${world.people.person.name}'s in the target`);
+    expect(grant.lastError).toBe(
+      `The login "${world.logins.person}" in targets is not Ada Elsewhere's alone (another identity's email gives the same): an admin must give them their own login in targets (Admin → Identities) before a role can be elevated.`,
+    );
     expect(await keycardRolesOf(world.logins.person)).toEqual([]);
     // The admin's list points it out, for both.
     const listed = await createCaller({ actor: admin, db: db() }).identities.list({ q: world.logins.person });
@@ -74,6 +78,16 @@ describe("logins in targets", () => {
       { name: world.logins.person, source: "email", shared: true },
       { name: world.logins.person, source: "email", shared: true },
     ]);
+  });
+
+  it("says so when the request is made, before anyone approves it", async () => {
+    await savePolicyVersion({ resourceId: world.resources.postgres, rulesJson: JSON.stringify(tierDefaultRules[3]), note: "Requestable" }, { actor: admin, db: db() });
+    const level = await db().accessLevel.findFirstOrThrow({ where: { resourceId: world.resources.postgres, key: "elevate" } });
+    const before = await db().accessRequest.count();
+    await expect(
+      createCaller({ actor: impostor, db: db() }).requests.create({ resourceId: world.resources.postgres, accessLevelId: level.id, durationMinutes: 30, justification: "Check the nightly load" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("is not Ada Elsewhere's alone") });
+    expect(await db().accessRequest.count()).toBe(before);
   });
 
   it.each([

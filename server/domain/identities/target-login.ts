@@ -25,9 +25,9 @@ export async function otherClaimantsOf(db: DbOrTx, login: string, identityId: st
 export async function assertOwnTargetLogin(db: DbOrTx, identity: { id: string } & LoginSource): Promise<void> {
   const login = targetLoginFor(identity);
   const others = await otherClaimantsOf(db, login, identity.id);
+  // The message reaches the requester (the form, the failure notification): it names nobody else.
   if (others.length) {
-    const names = others.map((o) => o.name).join(", ");
-    throw new ConnectorError("INVALID", `The login "${login}" would also be ${names}'s in the target: an admin must give ${identity.name} their own login in targets (Admin → Identities) before a role can be elevated.`, {
+    throw new ConnectorError("INVALID", `The login "${login}" in targets is not ${identity.name}'s alone (another identity's email gives the same): an admin must give them their own login in targets (Admin → Identities) before a role can be elevated.`, {
       field: "subject.targetLogin",
     });
   }

@@ -2,7 +2,7 @@ import type { DbOrTx } from "@/server/db";
 import type { PolicyInput, RequestKind } from "@/server/domain/policies/engine";
 import { parseStoredRules } from "@/server/domain/policies/compile";
 import { DomainError } from "@/server/errors";
-import type { IdentityKind, IdentityStatus } from "@/server/generated/prisma/enums";
+import type { IdentityKind, IdentityStatus, ProvisioningMode } from "@/server/generated/prisma/enums";
 
 /** The policy a request is decided under: the resource's own if it has one, else its tier's default; always the current version. */
 interface AppliedPolicyRow {
@@ -54,7 +54,7 @@ interface LoadedRow {
     connectorId: string | null;
     ownerGroupSlug: string | null;
   } | null;
-  accessLevel: { id: string; key: string; name: string; riskWeight: number; resourceId: string } | null;
+  accessLevel: { id: string; key: string; name: string; riskWeight: number; resourceId: string; mode: ProvisioningMode } | null;
   leadIds: string[];
   onCallGroups: string[];
   requestsSameAccess7d: number;
@@ -82,7 +82,7 @@ export async function loadPolicyInput(db: DbOrTx, args: LoadPolicyInputArgs) {
                 'ownerId', x."ownerId", 'ownerGroupId', x."ownerGroupId", 'fallbackGroupId', x."fallbackGroupId",
                 'requestable', x.requestable, 'archivedAt', x."archivedAt", 'connectorId', x."connectorId", 'ownerGroupSlug', og.slug)
          FROM "Resource" x LEFT JOIN "Group" og ON og.id = x."ownerGroupId" WHERE x.id = ${args.resourceId}::uuid) AS resource,
-      (SELECT json_build_object('id', a.id, 'key', a.key, 'name', a.name, 'riskWeight', a."riskWeight", 'resourceId', a."resourceId")
+      (SELECT json_build_object('id', a.id, 'key', a.key, 'name', a.name, 'riskWeight', a."riskWeight", 'resourceId', a."resourceId", 'mode', a.mode)
          FROM "AccessLevel" a WHERE a.id = ${args.accessLevelId}::uuid) AS "accessLevel",
       ARRAY(SELECT DISTINCT lead."identityId"::text FROM "GroupMembership" lead JOIN "Group" g ON g.id = lead."groupId" AND g.kind = 'TEAM'
              WHERE lead."isLead" AND lead."identityId" <> ${args.requesterId}::uuid
