@@ -128,7 +128,7 @@ export function RequestForm({ resources, initialResourceId, initialLevelKey }: {
                   <label key={level.id} className={cx("cursor-pointer rounded-md border px-3 py-1.5 text-sm focus-within:ring-2 focus-within:ring-brand-500", level.id === levelId ? "border-brand-600 bg-brand-50 font-medium dark:bg-slate-800" : "border-slate-300 dark:border-slate-700")}>
                     <input type="radio" name="accessLevel" value={level.id} checked={level.id === levelId} onChange={() => setLevelId(level.id)} className="sr-only" />
                     {level.name}
-                    {level.mode === "EPHEMERAL_CREDENTIAL" ? <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">(own login)</span> : null}
+                    <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">{level.mode === "EPHEMERAL_CREDENTIAL" ? "(temporary login)" : "(your account)"}</span>
                   </label>
                 ))}
               </div>
@@ -245,6 +245,7 @@ function PolicyPreview({ preview, loading, hasSelection, error }: { preview: Pre
           <Badge tone="bad">Not allowed</Badge>
         )}
       </div>
+      {preview.blocker ? <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-2 text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">{preview.blocker}</p> : null}
       {preview.approvers.length ? (
         <ul className="grid gap-1">
           {preview.approvers.map((stage) => (

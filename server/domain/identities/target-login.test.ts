@@ -83,6 +83,8 @@ describe("logins in targets", () => {
   it("says so when the request is made, before anyone approves it", async () => {
     await savePolicyVersion({ resourceId: world.resources.postgres, rulesJson: JSON.stringify(tierDefaultRules[3]), note: "Requestable" }, { actor: admin, db: db() });
     const level = await db().accessLevel.findFirstOrThrow({ where: { resourceId: world.resources.postgres, key: "elevate" } });
+    const preview = await createCaller({ actor: impostor, db: db() }).requests.preview({ resourceId: world.resources.postgres, accessLevelId: level.id });
+    expect(preview.blocker).toContain("is not Ada Elsewhere's alone");
     const before = await db().accessRequest.count();
     await expect(
       createCaller({ actor: impostor, db: db() }).requests.create({ resourceId: world.resources.postgres, accessLevelId: level.id, durationMinutes: 30, justification: "Check the nightly load" }),

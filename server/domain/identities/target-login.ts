@@ -21,14 +21,19 @@ export async function otherClaimantsOf(db: DbOrTx, login: string, identityId: st
   return candidates.filter((candidate) => targetLoginFor(candidate) === login).map(({ id, name }) => ({ id, name }));
 }
 
-/** Before role elevation: the login must be this identity's alone (not retried: a person has to act). */
-export async function assertOwnTargetLogin(db: DbOrTx, identity: { id: string } & LoginSource): Promise<void> {
+/**
+ * Why role elevation cannot use this identity's login, or null. The message reaches the requester (the
+ * request form, a failure notification): it names nobody else.
+ */
+export async function targetLoginProblem(db: DbOrTx, identity: { id: string } & LoginSource): Promise<string | null> {
   const login = targetLoginFor(identity);
   const others = await otherClaimantsOf(db, login, identity.id);
-  // The message reaches the requester (the form, the failure notification): it names nobody else.
-  if (others.length) {
-    throw new ConnectorError("INVALID", `The login "${login}" in targets is not ${identity.name}'s alone (another identity's email gives the same): an admin must give them their own login in targets (Admin → Identities) before a role can be elevated.`, {
-      field: "subject.targetLogin",
-    });
-  }
+  if (!others.length) return null;
+  return `The login "${login}" in targets is not ${identity.name}'s alone (another identity's email gives the same): an admin must give them their own login in targets (Admin → Identities) before a role can be elevated.`;
+}
+
+/** Before role elevation: the login must be this identity's alone (not retried: a person has to act). */
+export async function assertOwnTargetLogin(db: DbOrTx, identity: { id: string } & LoginSource): Promise<void> {
+  const problem = await targetLoginProblem(db, identity);
+  if (problem) throw new ConnectorError("INVALID", problem, { field: "subject.targetLogin" });
 }

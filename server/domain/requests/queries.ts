@@ -2,8 +2,10 @@ import { assertCan, can } from "@/server/auth/permissions";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
 import { eligibleApprovers } from "@/server/domain/approvals/eligibility";
+import { loginSourceSelect } from "@/server/domain/connectors/instance";
 import type { Ctx, PersonCtx } from "@/server/domain/context";
 import { canViewGrant } from "@/server/domain/grants/queries";
+import { targetLoginProblem } from "@/server/domain/identities/target-login";
 import { describeStages } from "@/server/domain/policies/describe";
 import { evaluatePolicy, type RequestKind } from "@/server/domain/policies/engine";
 import { loadPolicyInput } from "@/server/domain/requests/policy-context";
@@ -27,6 +29,9 @@ export async function evaluateRequestFor(db: Db, requesterId: string, input: Pre
     ticketRef: input.ticketRef,
   });
   const decision = evaluatePolicy(loaded.input);
+  // Role elevation uses the requester's own login: one they share would be refused on submit.
+  const blocker =
+    loaded.accessLevel.mode === "ROLE_ELEVATION" ? await targetLoginProblem(db, await db.identity.findUniqueOrThrow({ where: { id: requesterId }, select: { id: true, ...loginSourceSelect } })) : null;
   let approvers: { stage: string; required: number; people: string[] }[] = [];
   if (decision.ruleOutcome === "approval") {
     const routing = { resource: loaded.resource, requester: { id: requesterId, ownerId: loaded.requester.ownerId } };
@@ -46,6 +51,7 @@ export async function evaluateRequestFor(db: Db, requesterId: string, input: Pre
     matched: decision.matched,
     reasons: decision.reasons,
     violations: decision.violations,
+    blocker,
     maxDurationMinutes: decision.maxDurationMinutes,
     durationPresets: decision.durationPresets,
     risk: decision.risk,
