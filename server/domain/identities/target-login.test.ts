@@ -81,13 +81,18 @@ describe("logins in targets", () => {
   });
 
   it("says so when the request is made, before anyone approves it", async () => {
-    await savePolicyVersion({ resourceId: world.resources.postgres, rulesJson: JSON.stringify(tierDefaultRules[3]), note: "Requestable" }, { actor: admin, db: db() });
+    const rules = { ...tierDefaultRules[3], breakGlass: { allowed: true, maxDurationMinutes: 30 } };
+    await savePolicyVersion({ resourceId: world.resources.postgres, rulesJson: JSON.stringify(rules), note: "Requestable, and in an emergency" }, { actor: admin, db: db() });
     const level = await db().accessLevel.findFirstOrThrow({ where: { resourceId: world.resources.postgres, key: "elevate" } });
     const preview = await createCaller({ actor: impostor, db: db() }).requests.preview({ resourceId: world.resources.postgres, accessLevelId: level.id });
     expect(preview.blocker).toContain("is not Ada Elsewhere's alone");
     const before = await db().accessRequest.count();
     await expect(
       createCaller({ actor: impostor, db: db() }).requests.create({ resourceId: world.resources.postgres, accessLevelId: level.id, durationMinutes: 30, justification: "Check the nightly load" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("is not Ada Elsewhere's alone") });
+    // In an emergency too: refused before anyone is alerted, rather than a failed grant after.
+    await expect(
+      createCaller({ actor: impostor, db: db() }).requests.breakGlass({ resourceId: world.resources.postgres, accessLevelId: level.id, durationMinutes: 30, reason: "The nightly load is stuck and blocks billing" }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("is not Ada Elsewhere's alone") });
     expect(await db().accessRequest.count()).toBe(before);
   });

@@ -1,6 +1,8 @@
 import { ConnectorError } from "@/server/connectors/errors";
 import type { DbOrTx } from "@/server/db";
-import { targetLoginFor, type LoginSource } from "@/server/domain/connectors/instance";
+import { DomainError } from "@/server/errors";
+import { loginSourceSelect, targetLoginFor, type LoginSource } from "@/server/domain/connectors/instance";
+import type { ProvisioningMode } from "@/server/generated/prisma/enums";
 
 /**
  * A login in a target names one identity or nobody. Role elevation grants privileges to the person's own
@@ -36,4 +38,16 @@ export async function targetLoginProblem(db: DbOrTx, identity: { id: string } & 
 export async function assertOwnTargetLogin(db: DbOrTx, identity: { id: string } & LoginSource): Promise<void> {
   const problem = await targetLoginProblem(db, identity);
   if (problem) throw new ConnectorError("INVALID", problem, { field: "subject.targetLogin" });
+}
+
+/** For a request: the problem with the requester's login when the access level elevates it, or null. */
+export async function requesterLoginProblem(db: DbOrTx, mode: ProvisioningMode, requesterId: string): Promise<string | null> {
+  if (mode !== "ROLE_ELEVATION") return null;
+  return targetLoginProblem(db, await db.identity.findUniqueOrThrow({ where: { id: requesterId }, select: { id: true, ...loginSourceSelect } }));
+}
+
+/** Refuses a request whose role elevation provisioning would refuse, before anyone acts on it. */
+export async function assertRequesterLogin(db: DbOrTx, mode: ProvisioningMode, requesterId: string): Promise<void> {
+  const problem = await requesterLoginProblem(db, mode, requesterId);
+  if (problem) throw new DomainError("VALIDATION", problem, { field: "accessLevelId" });
 }

@@ -13,8 +13,7 @@ import { loadPolicyInput } from "@/server/domain/requests/policy-context";
 import { requestRef, storedDecision, type StoredDecision } from "@/server/domain/requests/records";
 import { resolveApprovers, sourcesOf } from "@/server/domain/requests/routing";
 import type { CreateRequestInput, DecideRequestInput, RequestIdInput } from "@/server/domain/requests/schema";
-import { loginSourceSelect } from "@/server/domain/connectors/instance";
-import { assertOwnTargetLogin } from "@/server/domain/identities/target-login";
+import { assertRequesterLogin } from "@/server/domain/identities/target-login";
 import { DomainError } from "@/server/errors";
 import type { Prisma } from "@/server/generated/prisma/client";
 import { sendJobEvents, type JobEvent } from "@/server/jobs/send";
@@ -97,9 +96,7 @@ function createInTransaction(input: CreateRequestInput, ctx: Ctx, actor: Identit
     const decision = evaluatePolicy(loaded.input);
     refuseViolations(decision);
     // Say it now rather than after the approvals: provisioning would refuse a login someone else shares.
-    if (loaded.accessLevel.mode === "ROLE_ELEVATION" && decision.outcome !== "deny") {
-      await assertOwnTargetLogin(tx, await tx.identity.findUniqueOrThrow({ where: { id: actor.id }, select: { id: true, ...loginSourceSelect } }));
-    }
+    if (decision.outcome !== "deny") await assertRequesterLogin(tx, loaded.accessLevel.mode, actor.id);
 
     let context: ApprovalContext | null = null;
     if (decision.outcome === "approval") {

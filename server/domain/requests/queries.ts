@@ -2,10 +2,9 @@ import { assertCan, can } from "@/server/auth/permissions";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
 import { eligibleApprovers } from "@/server/domain/approvals/eligibility";
-import { loginSourceSelect } from "@/server/domain/connectors/instance";
 import type { Ctx, PersonCtx } from "@/server/domain/context";
 import { canViewGrant } from "@/server/domain/grants/queries";
-import { targetLoginProblem } from "@/server/domain/identities/target-login";
+import { requesterLoginProblem } from "@/server/domain/identities/target-login";
 import { describeStages } from "@/server/domain/policies/describe";
 import { evaluatePolicy, type RequestKind } from "@/server/domain/policies/engine";
 import { loadPolicyInput } from "@/server/domain/requests/policy-context";
@@ -30,8 +29,7 @@ export async function evaluateRequestFor(db: Db, requesterId: string, input: Pre
   });
   const decision = evaluatePolicy(loaded.input);
   // Role elevation uses the requester's own login: one they share would be refused on submit.
-  const blocker =
-    loaded.accessLevel.mode === "ROLE_ELEVATION" ? await targetLoginProblem(db, await db.identity.findUniqueOrThrow({ where: { id: requesterId }, select: { id: true, ...loginSourceSelect } })) : null;
+  const blocker = await requesterLoginProblem(db, loaded.accessLevel.mode, requesterId);
   let approvers: { stage: string; required: number; people: string[] }[] = [];
   if (decision.ruleOutcome === "approval") {
     const routing = { resource: loaded.resource, requester: { id: requesterId, ownerId: loaded.requester.ownerId } };

@@ -6,6 +6,7 @@ import type { Ctx } from "@/server/domain/context";
 import { adminRecipientIds } from "@/server/notifications/recipients";
 import { scheduleGrantForRequest } from "@/server/domain/grants/schedule";
 import { eligibleApprovers, type ApprovalContext } from "@/server/domain/approvals/eligibility";
+import { assertRequesterLogin } from "@/server/domain/identities/target-login";
 import { evaluatePolicy } from "@/server/domain/policies/engine";
 import { loadPolicyInput } from "@/server/domain/requests/policy-context";
 import { requestRef, storedDecision } from "@/server/domain/requests/records";
@@ -54,6 +55,8 @@ export async function breakGlass(input: BreakGlassInput, ctx: Ctx) {
     const [violation] = decision.violations;
     if (violation) throw new DomainError("VALIDATION", violation.message, { field: violation.field === "justification" ? "reason" : violation.field, violations: decision.violations });
     if (decision.outcome === "deny") throw new DomainError("FORBIDDEN", decision.reasons[0] ?? "Break-glass is not allowed for this resource.");
+    // In an emergency above all: a login provisioning would refuse is said now, not after the alert.
+    await assertRequesterLogin(tx, loaded.accessLevel.mode, actor.id);
 
     const request = await tx.accessRequest.create({
       data: {
