@@ -23,6 +23,11 @@ test("an admin sets up a machine identity with its token, and an approver group 
   await tomas.getByLabel("Tomás García's login in targets").fill("tomas_garcia");
   await tomas.getByRole("button", { name: "Save" }).click();
   await expect(tomas.getByText("set by an admin")).toBeVisible();
+  // The keyboard is back where it was: Enter reopens the form, Escape closes it unchanged.
+  await expect(tomas.getByRole("button", { name: "Change Tomás García's login in targets" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(tomas.getByLabel("Tomás García's login in targets")).toHaveValue("tomas_garcia");
+  await page.keyboard.press("Escape");
   await expect(tomas.getByText("tomas_garcia")).toBeVisible();
   await expectAccessible(page, testInfo, "admin-identities");
 

@@ -2,7 +2,7 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { describeError } from "@/app/_components/errors";
 import { Button } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_trpc/client";
@@ -25,6 +25,13 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
   const [open, setOpen] = useState(false);
   const [value, setValue] = useState(login.source === "admin" ? login.name : "");
   const ids = { input: useId(), hint: useId() };
+  // Closing the form (saved or cancelled) gives the keyboard back to the button that opened it.
+  const changeButton = useRef<HTMLButtonElement>(null);
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (wasOpen.current && !open) changeButton.current?.focus();
+    wasOpen.current = open;
+  }, [open]);
   const mutation = useMutation(
     trpc.identities.setTargetLogin.mutationOptions({
       onSuccess: () => {
@@ -39,7 +46,7 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
         <code className="text-xs">{login.name}</code>
         <span className="block text-xs text-slate-500 dark:text-slate-400">
           {sourceLabel[login.source]} ·{" "}
-          <button type="button" onClick={() => setOpen(true)} aria-label={`Change ${name}'s login in targets`} className="font-medium text-brand-700 underline underline-offset-2 dark:text-brand-100">
+          <button ref={changeButton} type="button" onClick={() => setOpen(true)} aria-label={`Change ${name}'s login in targets`} className="font-medium text-brand-700 underline underline-offset-2 dark:text-brand-100">
             change
           </button>
         </span>
@@ -50,6 +57,9 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
   return (
     <form
       className="flex flex-wrap items-center gap-2"
+      onKeyDown={(event) => {
+        if (event.key === "Escape") setOpen(false);
+      }}
       onSubmit={(event) => {
         event.preventDefault();
         mutation.mutate({ identityId, targetLogin: value });
