@@ -11,7 +11,7 @@ describe("uniqueViolationToConflict", () => {
     const error = await demo.db.group.create({ data: { slug: group.slug, name: "Twin", kind: group.kind } }).catch((e: unknown) => e);
     const conflict = uniqueViolationToConflict(error);
     expect(conflict?.code).toBe("CONFLICT");
-    expect(conflict?.message).toContain("another group with the same slug");
+    expect(conflict?.message).toContain("Another group with the same slug already exists");
     expect(conflict?.details).toEqual({ fields: ["slug"] });
     // The HTTP API answers the same race with a 409, not a 500.
     const response = errorToResponse(error, new Headers());
@@ -22,7 +22,7 @@ describe("uniqueViolationToConflict", () => {
   it("recognises a raw statement's violation", async () => {
     const group = await demo.db.group.findFirstOrThrow();
     const error = await demo.db.$executeRaw`INSERT INTO "Group" (id, slug, name, kind, "updatedAt") VALUES (gen_random_uuid(), ${group.slug}, 'Twin', ${group.kind}::"GroupKind", now())`.catch((e: unknown) => e);
-    expect(uniqueViolationToConflict(error)?.message).toContain("another group with the same slug");
+    expect(uniqueViolationToConflict(error)?.message).toContain("Another group with the same slug already exists");
   });
 
   it("leaves every other error alone", () => {

@@ -46,7 +46,7 @@ function words(name: string): string {
 }
 
 function conflict(model: string | undefined, fields: readonly string[]): DomainError {
-  const what = model ? `another ${words(model)}` : "another record";
-  const which = fields.length ? ` with the same ${fields.map(words).join(" and ")}` : "";
-  return new DomainError("CONFLICT", `This was saved at the same moment as ${what}${which}, and only one can exist. Reload and try again.`, fields.length ? { fields: [...fields] } : undefined);
+  const what = model ? `Another ${words(model)}` : "Another record";
+  const which = fields.length ? ` with the same ${fields.map(words).join(" and ")}` : " like this one";
+  return new DomainError("CONFLICT", `${what}${which} already exists (it may have been saved a moment ago). Reload and try again.`, fields.length ? { fields: [...fields] } : undefined);
 }
