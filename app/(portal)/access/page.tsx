@@ -105,7 +105,7 @@ export default async function MyAccessPage({ searchParams }: { searchParams: Pro
             newestHref={pageHref(params, { requests: undefined }, "requests")}
           />
         </Card>
-        {past.length ? (
+        {past.length || params.grants ? (
           <Card title="Past grants" id="past-grants">
             <Table caption="Past grants">
               <thead>

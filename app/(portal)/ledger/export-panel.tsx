@@ -10,7 +10,7 @@ type Format = "csv" | "jsonl" | "ocsf";
 type ExportState =
   | { phase: "idle" }
   | { phase: "running"; bytes: number; rows: number; expected: number; exact: boolean }
-  | { phase: "done"; bytes: number; rows: number; sha256: string | null; fileName: string; fileUrl: string; manifestUrl: string }
+  | { phase: "done"; bytes: number; rows: number; sha256: string | null; incomplete: boolean; fileName: string; fileUrl: string; manifestUrl: string }
   | { phase: "error"; message: string };
 
 const FORMATS: { value: Format; label: string }[] = [
@@ -79,8 +79,10 @@ export function ExportPanel({ query }: { query: string }) {
       parts.push(new Blob(chunks));
       const blob = new Blob(parts, { type: response.headers.get("Content-Type") ?? "application/octet-stream" });
       const fileUrl = URL.createObjectURL(blob);
-      const manifest = manifestUrl ? ((await fetch(manifestUrl).then((r) => (r.ok ? r.json() : null)).catch(() => null)) as { rows?: number; sha256?: string } | null) : null;
-      setState({ phase: "done", bytes, rows: manifest?.rows ?? rowsSoFar(), sha256: manifest?.sha256 ?? null, fileName, fileUrl, manifestUrl });
+      const manifest = manifestUrl ? ((await fetch(manifestUrl).then((r) => (r.ok ? r.json() : null)).catch(() => null)) as { rows?: number; sha256?: string; bytes?: number } | null) : null;
+      // The manifest describes the file the server wrote; a file cut short on the way is not that file.
+      const incomplete = manifest?.bytes !== undefined && manifest.bytes !== bytes;
+      setState({ phase: "done", bytes, rows: manifest?.rows ?? rowsSoFar(), sha256: manifest?.sha256 ?? null, incomplete, fileName, fileUrl, manifestUrl });
       // Hand the file to the browser at once; the link stays for a second copy.
       const link = document.createElement("a");
       link.href = fileUrl;
@@ -125,7 +127,12 @@ export function ExportPanel({ query }: { query: string }) {
             </span>
           </div>
         ) : null}
-        {state.phase === "done" ? (
+        {state.phase === "done" && state.incomplete ? (
+          <p className="text-red-700 dark:text-red-300">
+            The download was cut short: {formatBytes(state.bytes)} arrived where the signed manifest lists more. Export again; this copy will not pass the offline check.
+          </p>
+        ) : null}
+        {state.phase === "done" && !state.incomplete ? (
           <p className="text-emerald-800 dark:text-emerald-300">
             <span aria-hidden="true">✓ </span>Exported {state.rows.toLocaleString("en")} rows ({formatBytes(state.bytes)}{state.sha256 ? <>, SHA-256 <code className="text-xs" title={state.sha256}>{state.sha256.slice(0, 12)}…</code></> : null}).{" "}
             <a href={state.fileUrl} download={state.fileName} className="underline">{state.fileName}</a>

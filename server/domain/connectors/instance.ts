@@ -120,6 +120,8 @@ export function targetLoginFor(identity: LoginSource): string {
 export interface GrantSpecSource {
   id: string;
   endsAt: Date;
+  /** The login a role elevation was provisioned to (null before it was). */
+  targetLogin: string | null;
   identity: { id: string } & LoginSource;
   accessLevel: { mode: ProvisioningMode; privilege: unknown };
   resource: { target: unknown };
@@ -136,7 +138,7 @@ export function grantSpecFor(grant: GrantSpecSource, options: { rotateCredential
       identityId: grant.identity.id,
       email: grant.identity.email ?? "",
       name: grant.identity.name,
-      ...(grant.accessLevel.mode === "ROLE_ELEVATION" ? { targetLogin: targetLoginFor(grant.identity) } : {}),
+      ...(grant.accessLevel.mode === "ROLE_ELEVATION" ? { targetLogin: grant.targetLogin ?? targetLoginFor(grant.identity) } : {}),
     },
     ...(options.rotateCredential ? { rotateCredential: true } : {}),
   };
@@ -158,6 +160,7 @@ export const grantSpecSelect = {
   breakGlass: true,
   requestId: true,
   resourceId: true,
+  targetLogin: true,
   identity: { select: { id: true, email: true, name: true, targetLogin: true } },
   accessLevel: { select: { mode: true, privilege: true, name: true } },
   resource: { select: { target: true, name: true, connectorId: true } },
@@ -176,7 +179,7 @@ export function grantSpecsByIds(db: DbOrTx, ids: readonly string[], options: { l
   return db.$queryRaw<GrantSpecRow[]>`
     SELECT g.id, g.status::text AS status, g."endsAt", g."startsAt", g.attempts, g."revocationReason"::text AS "revocationReason",
            g."revokeRequestedAt", g."credentialCiphertext", g."credentialRevealedAt", g."failureAlertedAt", g."lastError",
-           g."breakGlass", g."requestId", g."resourceId",
+           g."breakGlass", g."requestId", g."resourceId", g."targetLogin",
            json_build_object('id', i.id, 'email', i.email, 'name', i.name, 'targetLogin', i."targetLogin") AS identity,
            json_build_object('mode', a.mode, 'privilege', a.privilege, 'name', a.name) AS "accessLevel",
            json_build_object('target', r.target, 'name', r.name, 'connectorId', r."connectorId") AS resource

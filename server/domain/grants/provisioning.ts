@@ -91,6 +91,8 @@ export async function provisionClaimedGrant(db: Db, grant: GrantSpecRow, row: Co
         verifiedAt: now,
         activatedAt: now,
         targetPrincipal: outcome.principal,
+        // What revocation must remove the role from, even if the identity's login in targets changes.
+        targetLogin: spec.subject.targetLogin ?? null,
         targetDetails: outcome.details,
         credentialCiphertext: credentialCiphertext ?? current.credentialCiphertext,
         attempts: 0,

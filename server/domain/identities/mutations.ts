@@ -108,6 +108,8 @@ export async function createMachineIdentity(input: CreateMachineIdentityInput, c
  */
 export async function setTargetLogin(input: SetTargetLoginInput, ctx: Ctx) {
   assertCan(ctx.actor, "admin:manage");
+  // Separation of duties: pointing one's own elevations at another account is for another admin to do.
+  if (ctx.actor.type === "identity" && ctx.actor.id === input.identityId) throw new DomainError("FORBIDDEN", "Another admin must change your own login in targets.");
   return ctx.db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM "Identity" WHERE id = ${input.identityId}::uuid FOR UPDATE`;
     const identity = await tx.identity.findUnique({ where: { id: input.identityId }, select: { id: true, name: true, email: true, targetLogin: true } });
@@ -125,6 +127,8 @@ export async function setTargetLogin(input: SetTargetLoginInput, ctx: Ctx) {
         throw new DomainError("CONFLICT", `${identity.name} holds an elevated role on ${elevated.resource.name} under "${before}" until ${formatTime(elevated.endsAt)}: change the login after their elevated grants end.`, { field: "targetLogin" });
       }
     }
+    // Two admins giving two identities the same login at once (one set, one derived again) take turns.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`target-login:${after}`}, 0))`;
     const others = await otherClaimantsOf(tx, after, identity.id);
     if (others.length) throw new DomainError("CONFLICT", `"${after}" is already ${others.map((o) => o.name).join(", ")}'s login in targets.`, { field: "targetLogin" });
     await tx.identity.update({ where: { id: identity.id }, data: { targetLogin: input.targetLogin } });

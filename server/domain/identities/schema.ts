@@ -33,6 +33,7 @@ export const ZSetTargetLoginInput = z
       .string()
       .trim()
       .regex(/^([a-z_][a-z0-9_]{0,47})?$/, "Use up to 48 lower-case letters, digits and underscores, starting with a letter or underscore (e.g. jane_roe).")
+      .refine((value) => !value.startsWith("kc_"), "Logins starting with kc_ are the ones Keycard creates for grants; pick another.")
       .transform((value) => value || null),
   })
   .strict();

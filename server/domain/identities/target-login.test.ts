@@ -2,10 +2,13 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IdentityActor } from "@/server/actor";
 import { dbNow } from "@/server/db/clock";
-import { closeConnectors } from "@/server/domain/connectors/instance";
+import { closeConnectors, targetLoginFor } from "@/server/domain/connectors/instance";
 import { createDiscoveryWorld, type DiscoveryWorld } from "@/server/domain/discovery/testing";
+import { releaseGrant } from "@/server/domain/grants/mutations";
 import { provisionDueGrants } from "@/server/domain/grants/provisioning";
+import { revokeDueGrants } from "@/server/domain/grants/revocation";
 import { toActor } from "@/server/domain/identities/queries";
+import { otherClaimantsOf } from "@/server/domain/identities/target-login";
 import { tierDefaultRules } from "@/server/domain/policies/defaults";
 import { savePolicyVersion } from "@/server/domain/policies/mutations";
 import { createTestDatabase, type TestDatabase } from "@/server/test/database";
@@ -97,11 +100,28 @@ describe("logins in targets", () => {
     expect(await db().accessRequest.count()).toBe(before);
   });
 
+  it("finds the identities that share a login whatever the text (characters beyond U+FFFF, dotted İ, long names)", async () => {
+    const make = (name: string, email: string | null = null) => db().identity.create({ data: { kind: "HUMAN", name, email, roles: ["REQUESTER"] }, select: { id: true, name: true, email: true, targetLogin: true } });
+    const pairs = [
+      [await make("𠮷田 太郎"), await make("𠮷田 一郎")],
+      [await make("İlker Aydın"), await make("İlker Aydın")],
+      [await make("x", `${"m".repeat(60)}.a@one.example`), await make("y", `${"m".repeat(60)}.b@two.example`)],
+    ];
+    for (const [a, b] of pairs) {
+      const login = targetLoginFor(a!);
+      expect(targetLoginFor(b!)).toBe(login);
+      expect((await otherClaimantsOf(db(), login, a!.id)).map((o) => o.id)).toEqual([b!.id]);
+    }
+    await db().identity.deleteMany({ where: { id: { in: pairs.flat().map((p) => p!.id) } } });
+  });
+
   it.each([
     ["someone else's login", () => ({ targetLogin: world.logins.person }), "CONFLICT"],
     ["capitals", () => ({ targetLogin: "Ada" }), "BAD_REQUEST"],
     ["a quote", () => ({ targetLogin: `ada"; DROP ROLE x; --` }), "BAD_REQUEST"],
     ["49 characters", () => ({ targetLogin: "a".repeat(49) }), "BAD_REQUEST"],
+    ["Keycard's own prefix", () => ({ targetLogin: "kc_ada" }), "BAD_REQUEST"],
+    ["their own (separation of duties)", () => ({ identityId: admin.id, targetLogin: "root_admin" }), "FORBIDDEN"],
     ["an unknown identity", () => ({ identityId: randomUUID(), targetLogin: "ada_x" }), "NOT_FOUND"],
   ])("refuses %s and changes nothing", async (_name, change, code) => {
     const before = await identityState();
@@ -126,9 +146,21 @@ describe("logins in targets", () => {
     expect(await keycardRolesOf(world.logins.person)).toEqual([hex(adas)]);
     expect(await keycardRolesOf(world.logins.ghost)).toEqual([hex(theirs)]);
 
-    // Revocation removes the role from the login it was granted to: that login cannot move meanwhile.
+    // An admin cannot move a login under an elevated role…
     const before = await identityState();
     await expect(caller.identities.setTargetLogin({ identityId: impostor.id, targetLogin: "" })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("holds an elevated role") });
     expect(await identityState()).toEqual(before);
+    expect(await db().grant.findUniqueOrThrow({ where: { id: theirs } })).toMatchObject({ targetLogin: world.logins.ghost });
+
+    // …and whatever else changes the identity meanwhile (a new email from the identity provider at
+    // sign-in), revocation removes the role from the login it was granted to.
+    await db().identity.update({ where: { id: impostor.id }, data: { targetLogin: null, email: `ada.elsewhere@contractor.example` } });
+    await releaseGrant({ grantId: theirs }, { actor: impostor, db: db() });
+    await revokeDueGrants(db(), { grantIds: [theirs] });
+    expect(await db().grant.findUniqueOrThrow({ where: { id: theirs } })).toMatchObject({ status: "REVOKED" });
+    const revoked = await db().ledgerEvent.findFirstOrThrow({ where: { grantId: theirs, action: "access/grant.revoked" } });
+    expect(revoked.data).toMatchObject({ principal: world.logins.ghost, removed: true });
+    expect(await keycardRolesOf(world.logins.ghost)).toEqual([]);
+    expect(await keycardRolesOf(world.logins.person)).toEqual([hex(adas)]);
   });
 });

@@ -11,15 +11,21 @@ import type { ProvisioningMode } from "@/server/generated/prisma/enums";
  * Keycard then refuses until an admin gives one of them its own login (Admin → Identities).
  */
 
+const NON_ASCII = "[^\\x01-\\x7f]";
+
 /** Other identities whose login in targets is `login` (their admin-set one, or the one their email derives). */
 export async function otherClaimantsOf(db: DbOrTx, login: string, identityId: string): Promise<{ id: string; name: string }[]> {
   // A cheap superset in SQL (`_` in LIKE matches any one character, as the derivation turns any other
   // character into `_`); targetLoginFor decides. "user" is the derivation's fallback for an empty part.
+  // Text with any non-ASCII character is always a candidate: JavaScript and PostgreSQL do not agree on
+  // its length (a character beyond U+FFFF is two UTF-16 units) or its lower case (İ).
   const candidates = await db.$queryRaw<({ id: string } & LoginSource)[]>`
     SELECT id, email, name, "targetLogin" FROM "Identity"
      WHERE id <> ${identityId}::uuid
        AND ("targetLogin" = ${login}
-            OR ("targetLogin" IS NULL AND (${login} = 'user' OR lower(coalesce(split_part(email, '@', 1), name)) LIKE ${`%${login}%`})))`;
+            OR ("targetLogin" IS NULL AND (${login} = 'user'
+                 OR lower(coalesce(split_part(email, '@', 1), name)) LIKE ${`%${login}%`}
+                 OR coalesce(split_part(email, '@', 1), name) ~ ${NON_ASCII})))`;
   return candidates.filter((candidate) => targetLoginFor(candidate) === login).map(({ id, name }) => ({ id, name }));
 }
 

@@ -24,7 +24,7 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [value, setValue] = useState(login.source === "admin" ? login.name : "");
-  const ids = { input: useId(), hint: useId() };
+  const ids = { input: useId(), hint: useId(), error: useId() };
   // Closing the form (saved or cancelled) gives the keyboard back to the button that opened it.
   const changeButton = useRef<HTMLButtonElement>(null);
   const wasOpen = useRef(false);
@@ -40,6 +40,12 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
       },
     }),
   );
+  // Closing without saving forgets what was typed and any error: reopening starts from the saved login.
+  function close() {
+    setOpen(false);
+    setValue(login.source === "admin" ? login.name : "");
+    mutation.reset();
+  }
   if (!open) {
     return (
       <span className="block">
@@ -58,7 +64,7 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
     <form
       className="flex flex-wrap items-center gap-2"
       onKeyDown={(event) => {
-        if (event.key === "Escape") setOpen(false);
+        if (event.key === "Escape") close();
       }}
       onSubmit={(event) => {
         event.preventDefault();
@@ -72,14 +78,14 @@ export function TargetLoginCell({ identityId, name, login }: { identityId: strin
         value={value}
         onChange={(e) => setValue(e.target.value)}
         placeholder={login.source === "admin" ? "empty: derived" : login.name}
-        aria-describedby={ids.hint}
+        aria-describedby={mutation.error ? `${ids.error} ${ids.hint}` : ids.hint}
         aria-invalid={Boolean(mutation.error)}
         className="w-36 rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-xs dark:border-slate-700 dark:bg-slate-900"
       />
       <Button type="submit" disabled={mutation.isPending}>{mutation.isPending ? "Saving…" : "Save"}</Button>
-      <Button type="button" variant="secondary" onClick={() => setOpen(false)}>Cancel</Button>
+      <Button type="button" variant="secondary" onClick={close}>Cancel</Button>
       <p id={ids.hint} className="w-full text-xs text-slate-600 dark:text-slate-300">Their own account in databases and caches. Leave empty to derive it from the email (or a machine&apos;s name).</p>
-      {mutation.error ? <p role="alert" className="w-full text-xs text-red-700 dark:text-red-300">{describeError(mutation.error)}</p> : null}
+      {mutation.error ? <p id={ids.error} role="alert" className="w-full text-xs text-red-700 dark:text-red-300">{describeError(mutation.error)}</p> : null}
     </form>
   );
 }
