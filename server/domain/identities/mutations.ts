@@ -103,8 +103,8 @@ export async function createMachineIdentity(input: CreateMachineIdentityInput, c
 
 /**
  * Gives an identity its own login in targets (role elevation), or clears it back to the one its email
- * derives. It must be nobody else's; and it cannot change while the identity holds elevated roles, whose
- * revocation removes them from the login they were granted to.
+ * derives. It must be nobody else's, and it cannot change while the identity holds elevated roles: new
+ * grants store the login they were provisioned to, but grants from before that follow the identity.
  */
 export async function setTargetLogin(input: SetTargetLoginInput, ctx: Ctx) {
   assertCan(ctx.actor, "admin:manage");

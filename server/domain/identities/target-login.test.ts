@@ -72,7 +72,7 @@ describe("logins in targets", () => {
     const grant = await db().grant.findUniqueOrThrow({ where: { id: grantId } });
     expect(grant.status).toBe("FAILED");
     expect(grant.lastError).toBe(
-      `The login "${world.logins.person}" in targets is not Ada Elsewhere's alone (another identity's email gives the same): an admin must give them their own login in targets (Admin → Identities) before a role can be elevated.`,
+      `The login "${world.logins.person}" in targets is not Ada Elsewhere's alone (another identity's login in targets is the same): an admin must give them their own login in targets (Admin → Identities) before a role can be elevated.`,
     );
     expect(await keycardRolesOf(world.logins.person)).toEqual([]);
     // The admin's list points it out, for both.

@@ -37,7 +37,7 @@ export async function targetLoginProblem(db: DbOrTx, identity: { id: string } & 
   const login = targetLoginFor(identity);
   const others = await otherClaimantsOf(db, login, identity.id);
   if (!others.length) return null;
-  return `The login "${login}" in targets is not ${identity.name}'s alone (another identity's email gives the same): an admin must give them their own login in targets (Admin → Identities) before a role can be elevated.`;
+  return `The login "${login}" in targets is not ${identity.name}'s alone (another identity's login in targets is the same): an admin must give them their own login in targets (Admin → Identities) before a role can be elevated.`;
 }
 
 /** Before role elevation: the login must be this identity's alone (not retried: a person has to act). */
