@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Db } from "@/server/db";
+import { lockByName } from "@/server/db/locks";
 import type { IdentityKind, PrivilegeClass } from "@/server/generated/prisma/enums";
 
 /**
@@ -30,15 +31,11 @@ export interface StoreResult {
 
 const CHUNK = 5_000;
 
-function lockKey(connectorId: string): string {
-  return createHash("sha256").update(`keycard:discovery:${connectorId}`).digest().readBigInt64BE(0).toString();
-}
-
 export async function storeInventory(db: Db, connectorId: string, records: readonly PrivilegeRecord[], seenAt: Date): Promise<StoreResult> {
   const seen = seenAt.toISOString();
   return db.$transaction(
     async (tx) => {
-      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock($1::bigint)`, lockKey(connectorId));
+      await lockByName(tx, `discovery:${connectorId}`);
       let upserted = 0;
       for (let start = 0; start < records.length; start += CHUNK) {
         const chunk = records.slice(start, start + CHUNK);

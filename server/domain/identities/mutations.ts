@@ -1,6 +1,7 @@
 import type { IdentityActor } from "@/server/actor";
 import { assertCan } from "@/server/auth/permissions";
 import type { Tx } from "@/server/db";
+import { lockByName } from "@/server/db/locks";
 import type { Ctx } from "@/server/domain/context";
 import { endGrantsOfDisabledIdentity, wakeRevoker } from "@/server/domain/grants/mutations";
 import { cancelLockedRequest } from "@/server/domain/requests/mutations";
@@ -83,7 +84,7 @@ export async function createMachineIdentity(input: CreateMachineIdentityInput, c
     // Names are how people recognise machines in the inbox and the ledger: one of each. The lock makes
     // the check hold for two admins creating the same name at once (no index can say "unique among
     // machines, in any case" in the schema's terms).
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`machine-name:${input.name.toLowerCase()}`}, 0))`;
+    await lockByName(tx, `machine-name:${input.name.toLowerCase()}`);
     const clash = await tx.identity.findFirst({ where: { kind: "MACHINE", name: { equals: input.name, mode: "insensitive" } }, select: { id: true } });
     if (clash) throw new DomainError("CONFLICT", `A machine identity named "${input.name}" already exists.`, { field: "name" });
     const machine = await tx.identity.create({
@@ -128,7 +129,7 @@ export async function setTargetLogin(input: SetTargetLoginInput, ctx: Ctx) {
       }
     }
     // Two admins giving two identities the same login at once (one set, one derived again) take turns.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`target-login:${after}`}, 0))`;
+    await lockByName(tx, `target-login:${after}`);
     const others = await otherClaimantsOf(tx, after, identity.id);
     if (others.length) throw new DomainError("CONFLICT", `"${after}" is already ${others.map((o) => o.name).join(", ")}'s login in targets.`, { field: "targetLogin" });
     await tx.identity.update({ where: { id: identity.id }, data: { targetLogin: input.targetLogin } });

@@ -2,6 +2,7 @@ import type { IdentityActor } from "@/server/actor";
 import { assertCan } from "@/server/auth/permissions";
 import type { Ctx } from "@/server/domain/context";
 import { loginSourceSelect, targetLoginFor } from "@/server/domain/connectors/instance";
+import { buildHolderIndex } from "@/server/domain/discovery/holders";
 import type { ListIdentitiesInput } from "@/server/domain/identities/schema";
 import type { DbOrTx } from "@/server/db";
 import { escapeLike, sanitizeSearchText } from "@/server/db/like";
@@ -89,16 +90,13 @@ export async function listIdentities(input: ListIdentitiesInput, ctx: Ctx) {
       take: 500,
     }),
     // Every identity's login in targets, to point out the ones two identities would share.
-    ctx.db.identity.findMany({ select: loginSourceSelect }),
+    ctx.db.identity.findMany({ select: { id: true, kind: true, status: true, ...loginSourceSelect } }),
   ]);
-  const holders = new Map<string, number>();
-  for (const identity of everyone) {
-    const login = targetLoginFor(identity);
-    holders.set(login, (holders.get(login) ?? 0) + 1);
-  }
+  // Discovery's index of logins: a login two identities would share maps to nobody (null).
+  const holders = buildHolderIndex(everyone);
   return identities.map(({ targetLogin, ...identity }) => {
     const login = targetLoginFor({ ...identity, targetLogin });
     const source = targetLogin !== null ? "admin" : identity.email ? "email" : "name";
-    return { ...identity, login: { name: login, source, shared: (holders.get(login) ?? 0) > 1 } as const };
+    return { ...identity, login: { name: login, source, shared: holders.get(login) === null } as const };
   });
 }

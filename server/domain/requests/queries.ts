@@ -29,7 +29,8 @@ export async function evaluateRequestFor(db: Db, requesterId: string, input: Pre
   });
   const decision = evaluatePolicy(loaded.input);
   // Role elevation uses the requester's own login: one they share would be refused on submit.
-  const blocker = await requesterLoginProblem(db, loaded.accessLevel.mode, requesterId);
+  // (An extension keeps the login its grant was provisioned to: nothing to say there.)
+  const blocker = kind === "EXTENSION" ? null : await requesterLoginProblem(db, loaded.accessLevel.mode, requesterId);
   let approvers: { stage: string; required: number; people: string[] }[] = [];
   if (decision.ruleOutcome === "approval") {
     const routing = { resource: loaded.resource, requester: { id: requesterId, ownerId: loaded.requester.ownerId } };
