@@ -192,7 +192,7 @@ export interface GenerateOptions {
   from: Date;
   until: Date;
   count: number;
-  /** The hashed encoding's format (LEDGER_FORMAT; 1 for a ledger as it was before format 2). */
+  /** The hashed encoding's format (LEDGER_FORMAT; 1 or 2 for a ledger as it was before later formats). */
   format?: number;
 }
 

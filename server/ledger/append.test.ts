@@ -136,9 +136,9 @@ describe("the ledger primitive", () => {
     expect((await verifyChain(database.prisma)).ok).toBe(true);
   });
 
-  it("hashes in the database exactly as Node encodes, in both formats (any text, any JSON)", async () => {
-    // The database computes each hash (keycard_ledger_hash_v2 for new events, keycard_ledger_encoding for
-    // format 1); Node re-hashes for offline checks and older rows. Both must produce the same bytes for
+  it("hashes in the database exactly as Node encodes, in every format (any text, any JSON)", async () => {
+    // The database computes each hash (keycard_ledger_hash_v3 for new events, v2 and keycard_ledger_encoding
+    // for older formats); Node re-hashes for offline checks and older rows. Both must produce the same bytes for
     // whatever people type, null or not.
     const text = fc.string({ unit: "binary", maxLength: 40 });
     const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
@@ -152,16 +152,17 @@ describe("the ledger primitive", () => {
           appendLedgerEvent(tx, { action: "system/demo.seeded", actor: systemActor(label || "job"), subject: { type: "test", id: subjectId }, summary, data: data as never }),
         );
         const appended = (await appendedEvent(database.prisma, id))!;
-        const [row] = await database.prisma.$queryRawUnsafe<(LedgerRow & { v1: string })[]>(
-          `SELECT ${LEDGER_ROW_SELECT}, keycard_ledger_event_hash(1::smallint, seq, id, "occurredAt", action, outcome, "actorType", "actorId",
-             "actorLabel", "subjectType", "subjectId", "resourceId", "requestId", "grantId", summary, data::text, "prevHash") AS v1
-             FROM "LedgerEvent" WHERE seq = $1::bigint`,
+        const hashIn = (format: number) => `keycard_ledger_event_hash(${format}::smallint, seq, id, "occurredAt", action, outcome, "actorType",
+          "actorId", "actorLabel", "subjectType", "subjectId", "resourceId", "requestId", "grantId", summary, data::text, "prevHash")`;
+        const [row] = await database.prisma.$queryRawUnsafe<(LedgerRow & { v1: string; v2: string })[]>(
+          `SELECT ${LEDGER_ROW_SELECT}, ${hashIn(1)} AS v1, ${hashIn(2)} AS v2 FROM "LedgerEvent" WHERE seq = $1::bigint`,
           appended.seq.toString(),
         );
         const stored = normalizeRow(row!);
         expect(stored.format).toBe(String(LEDGER_FORMAT));
         expect(fieldsHash(stored)).toBe(appended.hash);
         expect(fieldsHash({ ...stored, format: "1" })).toBe(row!.v1);
+        expect(fieldsHash({ ...stored, format: "2" })).toBe(row!.v2);
       }),
       { numRuns: 60 },
     );

@@ -32,25 +32,29 @@ describe("ledger verification", () => {
     expect(result).toMatchObject({ ok: true, events: 300, headSeq: 300n });
   });
 
-  it("verifies a ledger of format 1 events continued in format 2, and finds tampering in either", async () => {
+  it("verifies a ledger of format 1 events continued in formats 2 and 3, and finds tampering in each", async () => {
     database = await createTestDatabase();
     const db = database.prisma;
-    await insertSyntheticEvents(db, { count: 150, from: new Date("2026-01-01"), until: new Date("2026-01-02"), format: 1 });
-    await insertSyntheticEvents(db, { count: 150, from: new Date("2026-01-02"), until: new Date("2026-01-03"), seed: 2 });
+    await insertSyntheticEvents(db, { count: 100, from: new Date("2026-01-01"), until: new Date("2026-01-02"), format: 1 });
+    await insertSyntheticEvents(db, { count: 100, from: new Date("2026-01-02"), until: new Date("2026-01-03"), seed: 2, format: 2 });
+    await insertSyntheticEvents(db, { count: 100, from: new Date("2026-01-03"), until: new Date("2026-01-04"), seed: 3 });
     await db.$transaction((tx) => appendLedgerEvent(tx, { action: "system/demo.seeded", actor: systemActor("test"), subject: { type: "test" }, summary: "appended now" }));
     const formats = await db.$queryRawUnsafe<{ format: number; n: number }[]>(`SELECT format, count(*)::int AS n FROM ${T} GROUP BY format ORDER BY format`);
-    expect(formats).toEqual([{ format: 1, n: 150 }, { format: 2, n: 151 }]);
+    expect(formats).toEqual([{ format: 1, n: 100 }, { format: 2, n: 100 }, { format: 3, n: 101 }]);
     expect(await verifyChain(db)).toMatchObject({ ok: true, events: 301 });
-    await asSuperuser(db, `UPDATE ${T} SET summary = summary || '!' WHERE seq IN (90, 220)`);
+    await asSuperuser(db, `UPDATE ${T} SET summary = summary || '!' WHERE seq IN (90, 170, 260)`);
     expect(await verifyChain(db)).toMatchObject({ ok: false, brokenAtSeq: 90n, problem: "modified" });
-    expect(await verifyChain(db, { fromSeq: 100n })).toMatchObject({ ok: false, brokenAtSeq: 220n, problem: "modified" });
+    expect(await verifyChain(db, { fromSeq: 100n })).toMatchObject({ ok: false, brokenAtSeq: 170n, problem: "modified" });
+    expect(await verifyChain(db, { fromSeq: 200n })).toMatchObject({ ok: false, brokenAtSeq: 260n, problem: "modified" });
   });
 
   it("finds an event whose format was changed, even to one that does not exist", async () => {
     const db = await chain();
-    await asSuperuser(db, `UPDATE ${T} SET format = 1 WHERE seq = 60`);
-    expect(await verifyChain(db)).toMatchObject({ ok: false, brokenAtSeq: 60n, problem: "modified" });
-    await asSuperuser(db, `UPDATE ${T} SET format = 2 WHERE seq = 60`, `ALTER TABLE ${T} DROP CONSTRAINT "LedgerEvent_format_check"`, `UPDATE ${T} SET format = 7 WHERE seq = 61`);
+    for (const format of [1, 2]) {
+      await asSuperuser(db, `UPDATE ${T} SET format = ${format} WHERE seq = 60`);
+      expect(await verifyChain(db)).toMatchObject({ ok: false, brokenAtSeq: 60n, problem: "modified" });
+    }
+    await asSuperuser(db, `UPDATE ${T} SET format = 3 WHERE seq = 60`, `ALTER TABLE ${T} DROP CONSTRAINT "LedgerEvent_format_check"`, `UPDATE ${T} SET format = 7 WHERE seq = 61`);
     expect(await verifyChain(db)).toMatchObject({ ok: false, brokenAtSeq: 61n, problem: "modified" });
     // The event's page says so too, instead of failing on a format it cannot hash.
     const auditor = await createPerson(db, ["AUDITOR"], "Ada Auditor");
@@ -118,7 +122,7 @@ describe("ledger verification", () => {
     const { computeEventHash } = await import("@/server/ledger/hash");
     const previous = await db.ledgerEvent.findUniqueOrThrow({ where: { seq: 99n } });
     const forged = {
-      format: 2,
+      format: 3,
       seq: 100n,
       id: "0192f000-0000-7000-8000-000000000100",
       occurredAt: previous.occurredAt,

@@ -18,6 +18,7 @@ export interface EventDetailView {
 const HASHED_AS: Record<number, string> = {
   1: "format 1 — canonical JSON of the event",
   2: "format 2 — the event's fields, each ended by a NUL byte",
+  3: "format 3 — a header of field lengths, then the fields",
 };
 
 function Check({ ok, children }: { ok: boolean | null; children: string }) {

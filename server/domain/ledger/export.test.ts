@@ -30,9 +30,10 @@ const injected = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3"
 beforeAll(async () => {
   database = await createTestDatabase();
   auditor = await createPerson(database.prisma, ["AUDITOR"], "Alan Auditor");
-  // History hashed in format 1 (before 2026-12-07), continued in format 2: exports carry both.
+  // History hashed in format 1 (before 2026-12-07), continued in formats 2 and 3: exports carry all three.
   await insertSyntheticEvents(database.prisma, { count: 300, from: new Date("2026-03-01"), until: new Date("2026-03-15"), seed: 5, format: 1 });
-  await insertSyntheticEvents(database.prisma, { count: 300, from: new Date("2026-03-15"), until: new Date("2026-04-01"), seed: 6 });
+  await insertSyntheticEvents(database.prisma, { count: 150, from: new Date("2026-03-15"), until: new Date("2026-03-22"), seed: 6, format: 2 });
+  await insertSyntheticEvents(database.prisma, { count: 150, from: new Date("2026-03-22"), until: new Date("2026-04-01"), seed: 7 });
   await database.prisma.$transaction(async (tx) => {
     for (const text of injected) {
       await appendLedgerEvent(tx, { action: "access/request.created", actor: auditor, subject: { type: "request", id: "" }, summary: text, data: { justification: text, n: 1.5 } });
@@ -74,6 +75,12 @@ describe("ledger exports", () => {
     const result = await verifyExport(bytes, manifest);
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.rows).toBe(manifest.rows);
+    if (format === "ocsf") {
+      // Every format's encoding travels as raw_data and was re-hashed above.
+      const formatOf = (raw: string) => (raw.startsWith("keycard-ledger/3 ") ? 3 : raw.startsWith("keycard-ledger/2\n") ? 2 : raw.startsWith("{") ? 1 : 0);
+      const formats = new Set(bytes.toString("utf8").trimEnd().split("\n").map((line) => formatOf((JSON.parse(line) as { raw_data: string }).raw_data)));
+      expect([...formats].sort()).toEqual([1, 2, 3]);
+    }
 
     // Flip one byte in the middle of the file.
     const edited = Buffer.from(bytes);

@@ -3,6 +3,7 @@ import type { IdentityActor } from "@/server/actor";
 import { systemActor } from "@/server/actor";
 import { countLedger, getLedgerEvent, getLedgerTimeline, listLedgerFilterOptions, searchLedger, type LedgerListItem } from "@/server/domain/ledger/queries";
 import { appendLedgerEvent } from "@/server/ledger";
+import { LEDGER_FORMAT } from "@/server/ledger/hash";
 import { insertSyntheticEvents } from "@/server/ledger/testing";
 import type { SyntheticEvent, SyntheticPopulation } from "@/scripts/ledger/synthetic";
 import { createPerson } from "@/server/test/fixtures";
@@ -310,7 +311,7 @@ describe("event detail and timelines", () => {
     expect(detail.previous?.seq).toBe("199");
     expect(detail.next?.seq).toBe("201");
     expect(detail.integrity).toEqual({ hashMatches: true, linksToPrevious: true, linkedFromNext: true });
-    expect(detail.event.format).toBe(2);
+    expect(detail.event.format).toBe(LEDGER_FORMAT);
     expect(detail.event.prevHash).toBe(detail.previous?.hash);
     await expect(getLedgerEvent({ seq: "999999" }, ctx())).rejects.toMatchObject({ code: "NOT_FOUND" });
   });

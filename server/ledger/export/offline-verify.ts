@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "@/server/ledger/canonical";
-import { decodeFieldsV2, encodeFieldsForHash, fieldsHash, FORMAT_2_MAGIC, GENESIS_HASH, sha256Hex, type EncodedEventFields } from "@/server/ledger/hash";
+import { decodeFieldsV2, decodeFieldsV3, encodeFieldsForHash, fieldsHash, FORMAT_2_MAGIC, FORMAT_3_MAGIC, GENESIS_HASH, sha256Hex, type EncodedEventFields } from "@/server/ledger/hash";
 import { CSV_COLUMNS, CSV_COLUMNS_BEFORE_FORMAT, fieldsFromCsv, fieldsFromJsonl, type ParsedRow } from "@/server/ledger/export/formats";
 import { checkManifestSignature, type ExportManifest } from "@/server/ledger/export/manifest";
 import { parseCsv, UTF8_BOM } from "@/server/csv";
@@ -179,6 +179,7 @@ export async function verifyExport(
 
 /** The hashed fields of an OCSF event's raw_data, in whichever format it is written. */
 function rawDataFields(raw: string): EncodedEventFields | null {
+  if (raw.startsWith(FORMAT_3_MAGIC)) return decodeFieldsV3(raw);
   if (raw.startsWith(FORMAT_2_MAGIC)) return decodeFieldsV2(raw);
   try {
     const { data, v, ...fields } = JSON.parse(raw) as Omit<EncodedEventFields, "format" | "dataJson"> & { data: unknown; v: unknown };
