@@ -200,6 +200,14 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
                     {selected.requester.kind === "MACHINE" ? <Badge tone="info">machine</Badge> : null}
                     {selected.requester.onCall ? <span className="ml-1"><Badge tone="good">on call ({selected.requester.onCall})</Badge></span> : null}
                   </dd>
+                  <dt className="text-slate-500 dark:text-slate-400">Account</dt>
+                  <dd>
+                    {selected.accessLevel.login ? (
+                      <>Elevates <code className="font-mono text-xs">{selected.accessLevel.login}</code>, {selected.requester.name}&apos;s own login in the target</>
+                    ) : (
+                      "A temporary login, created for the grant and removed when it ends"
+                    )}
+                  </dd>
                   <dt className="text-slate-500 dark:text-slate-400">Why</dt>
                   <dd className="whitespace-pre-wrap break-words">{selected.justification}{selected.ticketRef ? <span className="ml-2 text-slate-500 dark:text-slate-400">[{selected.ticketRef}]</span> : null}</dd>
                   <dt className="text-slate-500 dark:text-slate-400">For how long</dt>

@@ -5,6 +5,7 @@ import { rolesAllow } from "@/server/auth/permissions";
 import type { Db } from "@/server/db";
 import { escapeLike, sanitizeSearchText } from "@/server/db/like";
 import { toActor } from "@/server/domain/identities/queries";
+import { targetLoginFor } from "@/server/domain/connectors/instance";
 import type { StoredDecision } from "@/server/domain/requests/records";
 import { createCaller } from "@/server/trpc/root";
 import { createTestDatabase, type TestDatabase } from "@/server/test/database";
@@ -117,6 +118,7 @@ async function expectedInbox(db: Db, me: string, filters: { q?: string; tier?: n
       },
       resource: true,
       accessLevel: true,
+      extendsGrant: { select: { targetLogin: true } },
       approvers: { where: { identityId: me } },
       decisions: { include: { approver: true }, orderBy: { createdAt: "asc" } },
     },
@@ -159,7 +161,12 @@ async function expectedInbox(db: Db, me: string, filters: { q?: string; tier?: n
         onCall: firstName(r.requester.onCallShifts.map((s) => s.group.name)),
       },
       resource: { id: r.resource.id, name: r.resource.name, tier: r.resource.tier },
-      accessLevel: { id: r.accessLevel.id, name: r.accessLevel.name },
+      accessLevel: {
+        id: r.accessLevel.id,
+        name: r.accessLevel.name,
+        mode: r.accessLevel.mode,
+        login: r.accessLevel.mode !== "ROLE_ELEVATION" ? null : (r.extendsGrant?.targetLogin ?? targetLoginFor(r.requester)),
+      },
       history: { grants: grants.length, lastGrantAt: grants.length ? new Date(Math.max(...grants.map((g) => g.startsAt.getTime()))) : null },
     });
   }
@@ -214,8 +221,30 @@ describe("the approver's inbox", () => {
     expect(decided.flatMap((tab) => tab.history).length).toBeGreaterThan(5);
     expect(pendingSeen).toBeGreaterThan(20);
     expect(handledSeen).toBeGreaterThan(3);
-    const partApproved = (await Promise.all(approverNames().map((name) => as(name).requests.inbox({ tab: "pending" })))).flatMap((inbox) => inbox.pending).filter((r) => r.approvalsSoFar.length > 0);
-    expect(partApproved.length).toBeGreaterThan(0);
+    const allPending = (await Promise.all(approverNames().map((name) => as(name).requests.inbox({ tab: "pending" })))).flatMap((inbox) => inbox.pending);
+    expect(allPending.filter((r) => r.approvalsSoFar.length > 0).length).toBeGreaterThan(0);
+    for (const r of allPending) expect(r.accessLevel.login === null).toBe(r.accessLevel.mode !== "ROLE_ELEVATION");
+  });
+
+  it("names the account a role elevation elevates: the requester's own, the one an admin gave them once set", async () => {
+    const db = database.prisma;
+    const level = await db.accessLevel.findFirstOrThrow({ where: { mode: "ROLE_ELEVATION", resource: { requestable: true, archivedAt: null } } });
+    const requester = Object.values(people).find((p) => rolesAllow(p.roles, "access:request") && !rolesAllow(p.roles, "requests:decide"))!;
+    const created = await createCaller({ actor: requester, db }).requests.create({
+      resourceId: level.resourceId, accessLevelId: level.id, durationMinutes: 30, justification: "Refund a customer twice charged", ticketRef: "INC-77",
+    });
+    expect(created.status).toBe("PENDING");
+    const approver = await db.requestApprover.findFirstOrThrow({ where: { requestId: created.id }, include: { identity: true } });
+    const row = async () => (await as(approver.identity.name).requests.inbox({ tab: "pending" })).pending.find((r) => r.id === created.id);
+    expect((await row())?.accessLevel).toMatchObject({ mode: "ROLE_ELEVATION", login: targetLoginFor(await db.identity.findUniqueOrThrow({ where: { id: requester.id } })) });
+    await db.identity.update({ where: { id: requester.id }, data: { targetLogin: "given_login" } });
+    try {
+      expect((await row())?.accessLevel.login).toBe("given_login");
+      expect(await as(approver.identity.name).requests.inbox({ tab: "pending" })).toEqual(await expectedInbox(db, approver.identityId, {}));
+    } finally {
+      await db.identity.update({ where: { id: requester.id }, data: { targetLogin: null } });
+      await createCaller({ actor: requester, db }).requests.cancel({ requestId: created.id });
+    }
   });
 
   it("filters both tabs by text (as data: % _ \\ and NUL are literal) and by tier, as the ORM does", async () => {

@@ -1,9 +1,10 @@
 import { assertCan } from "@/server/auth/permissions";
 import { likePattern, sanitizeSearchText } from "@/server/db/like";
+import { targetLoginFor } from "@/server/domain/connectors/instance";
 import type { PersonCtx } from "@/server/domain/context";
 import type { StoredDecision } from "@/server/domain/requests/records";
 import { Prisma } from "@/server/generated/prisma/client";
-import type { DecisionKind, IdentityKind, RequestKind, RequestStatus, Role } from "@/server/generated/prisma/enums";
+import type { DecisionKind, IdentityKind, ProvisioningMode, RequestKind, RequestStatus, Role } from "@/server/generated/prisma/enums";
 
 export interface InboxFilters {
   tab: "pending" | "history";
@@ -35,6 +36,10 @@ interface PendingRow {
   requesterTitle: string | null;
   requesterKind: IdentityKind;
   requesterRoles: Role[];
+  requesterEmail: string | null;
+  requesterTargetLogin: string | null;
+  /** The login an extension's grant was provisioned to. */
+  extendedGrantLogin: string | null;
   team: string | null;
   onCall: string | null;
   resourceId: string;
@@ -42,6 +47,7 @@ interface PendingRow {
   resourceTier: number;
   accessLevelId: string;
   accessLevelName: string;
+  accessLevelMode: ProvisioningMode;
   approvalsSoFar: string[];
   grants: number;
   lastGrantAt: Date | null;
@@ -101,7 +107,7 @@ export async function listInbox(filters: InboxFilters, ctx: PersonCtx) {
       approvalsSoFar: r.approvalsSoFar,
       requester: { name: r.requesterName, title: r.requesterTitle, kind: r.requesterKind, roles: r.requesterRoles, team: r.team, onCall: r.onCall },
       resource: { id: r.resourceId, name: r.resourceName, tier: r.resourceTier },
-      accessLevel: { id: r.accessLevelId, name: r.accessLevelName },
+      accessLevel: { id: r.accessLevelId, name: r.accessLevelName, mode: r.accessLevelMode, login: elevatedLogin(r) },
       history: { grants: r.grants, lastGrantAt: r.lastGrantAt },
     })),
     handled: handledRows,
@@ -109,13 +115,23 @@ export async function listInbox(filters: InboxFilters, ctx: PersonCtx) {
   };
 }
 
+/**
+ * The account in the target that approving a role elevation elevates, so that the approver sees whose it
+ * is: an extension's grant keeps the login it was provisioned to; a new grant gets the requester's own.
+ */
+function elevatedLogin(r: PendingRow): string | null {
+  if (r.accessLevelMode !== "ROLE_ELEVATION") return null;
+  return r.extendedGrantLogin ?? targetLoginFor({ email: r.requesterEmail, name: r.requesterName, targetLogin: r.requesterTargetLogin });
+}
+
 function pendingPage(filters: InboxFilters, ctx: PersonCtx): Promise<PendingRow[]> {
   const me = ctx.actor.id;
   return ctx.db.$queryRaw<PendingRow[]>`
     WITH page AS (
       SELECT r.id, r.kind::text AS kind, r."createdAt", r."slaDueAt", r."expiresAt", r."durationMinutes", r."startsAt",
-             r.justification, r."ticketRef", r."riskScore", r."requesterId", r."resourceId", r."accessLevelId",
+             r.justification, r."ticketRef", r."riskScore", r."requesterId", r."resourceId", r."accessLevelId", r."extendsGrantId",
              q.name AS "requesterName", q.title AS "requesterTitle", q.kind::text AS "requesterKind", q.roles::text[] AS "requesterRoles",
+             q.email AS "requesterEmail", q."targetLogin" AS "requesterTargetLogin",
              res.name AS "resourceName", res.tier AS "resourceTier",
              -- The parts of the stored decision the page shows, not the whole document.
              r.decision->'risk'->'reasons' AS "riskReasons", r.decision->'reasons' AS reasons,
@@ -131,7 +147,8 @@ function pendingPage(filters: InboxFilters, ctx: PersonCtx): Promise<PendingRow[
       ORDER BY r."slaDueAt" ASC NULLS LAST, r."riskScore" DESC, r."createdAt" ASC, r.id
       LIMIT ${INBOX_PAGE_SIZE}
     )
-    SELECT p.*, al.name AS "accessLevelName",
+    SELECT p.*, al.name AS "accessLevelName", al.mode::text AS "accessLevelMode",
+      (SELECT g."targetLogin" FROM "Grant" g WHERE g.id = p."extendsGrantId") AS "extendedGrantLogin",
       (SELECT g.name FROM "GroupMembership" m JOIN "Group" g ON g.id = m."groupId"
         WHERE m."identityId" = p."requesterId" AND g.kind = 'TEAM' ORDER BY g.name LIMIT 1) AS team,
       (SELECT g.name FROM "OnCallShift" s JOIN "Group" g ON g.id = s."groupId"
