@@ -30,17 +30,29 @@ const retryableByDefault: Record<ConnectorErrorKind, boolean> = {
 export class ConnectorError extends DomainError {
   override name = "ConnectorError";
   readonly retryable: boolean;
+  /**
+   * What the target itself said (a webhook's response body), for admins testing the connector only. The
+   * message is Keycard's own words and travels on (the grant, the requester's notice, the ledger); the
+   * target's text is not Keycard's to pass on to them.
+   */
+  readonly detail: string | null;
 
   constructor(
     readonly kind: ConnectorErrorKind,
     message: string,
-    options: { retryable?: boolean; field?: string; cause?: unknown } = {},
+    options: { retryable?: boolean; field?: string; cause?: unknown; detail?: string } = {},
   ) {
     const retryable = options.retryable ?? retryableByDefault[kind];
     super(domainCodeOf[kind], message, { kind, retryable, ...(options.field ? { field: options.field } : {}) });
     this.retryable = retryable;
+    this.detail = options.detail || null;
     if (options.cause !== undefined) this.cause = options.cause;
   }
+}
+
+/** The error as an admin testing the connector reads it: the message, and what the target answered. */
+export function messageForAdmins(error: ConnectorError): string {
+  return error.detail ? `${error.message} — it answered: ${error.detail}` : error.message;
 }
 
 export function isConnectorError(error: unknown): error is ConnectorError {

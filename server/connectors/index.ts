@@ -55,7 +55,7 @@ export function validateAccessLevelShape(kind: ConnectorKind, level: AccessLevel
   parseAccessLevel(level, schemas);
 }
 
-export { ConnectorError, isConnectorError, connectorErrorKinds, type ConnectorErrorKind } from "./errors";
+export { ConnectorError, isConnectorError, messageForAdmins, connectorErrorKinds, type ConnectorErrorKind } from "./errors";
 export { ephemeralPrincipalName, grantRoleName, parseKeycardName } from "./identifiers";
 export { verifyWebhookSignature, signWebhookBody, signatureHeader } from "./webhook-signature";
 export type * from "./types";

@@ -138,7 +138,10 @@ describe("webhook connector", () => {
     respondWith = () => ({ status: 500, body: { error: "database down" } });
     // The default timeout where an answer is expected: a busy machine must not turn those into timeouts.
     const connector = new WebhookConnector({ url }, { signingSecret: secret });
-    await expect(connector.grant(spec)).rejects.toMatchObject({ kind: "REFUSED", retryable: true, message: expect.stringMatching(/answered grant with HTTP 500: .*database down/) });
+    // The automation's own words reach the admin testing the connector, never the grant (and its holder).
+    const refused = await connector.grant(spec).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ kind: "REFUSED", retryable: true, message: expect.stringMatching(/answered grant with HTTP 500$/), detail: expect.stringContaining("database down") });
+    expect(await connector.testConnection()).toMatchObject({ ok: false, error: expect.stringMatching(/answered ping with HTTP 500 — it answered: .*database down/) });
     await expect(connector.revoke(spec)).rejects.toMatchObject({ kind: "REFUSED", retryable: true });
 
     respondWith = () => ({ status: 204, delayMs: 1_000 });
@@ -150,7 +153,7 @@ describe("webhook connector", () => {
 
     respondWith = undefined;
     const wrongSecret = new WebhookConnector({ url }, { signingSecret: "another-secret-0123456789" });
-    expect(await wrongSecret.testConnection()).toMatchObject({ ok: false, kind: "AUTH", error: expect.stringMatching(/HTTP 401: signature does not match/) });
+    expect(await wrongSecret.testConnection()).toMatchObject({ ok: false, kind: "AUTH", error: expect.stringMatching(/HTTP 401 — it answered: signature does not match/) });
     await expect(wrongSecret.grant(spec)).rejects.toMatchObject({ kind: "AUTH", retryable: true });
 
     const closed = new WebhookConnector({ url: `http://127.0.0.1:${await freePort()}/keycard` }, { signingSecret: secret });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { ConnectorError, isConnectorError, messageOf, networkError } from "./errors";
+import { oneLine } from "@/server/notifications/format";
+import { ConnectorError, isConnectorError, messageForAdmins, messageOf, networkError } from "./errors";
 import { parseAccessLevel, parseConfig, parseGrantSpec } from "./spec";
 import type {
   AccessLevelSpec,
@@ -121,7 +122,7 @@ export class WebhookConnector implements Connector {
     if (response.status < 200 || response.status > 299) {
       const kind = response.status === 401 || response.status === 403 ? "AUTH" : "REFUSED";
       // Every non-2xx is retried: the automation may be deploying, rate limiting or briefly broken.
-      throw new ConnectorError(kind, `${this.where} answered ${action} with HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`, { retryable: true });
+      throw new ConnectorError(kind, `${this.where} answered ${action} with HTTP ${response.status}`, { retryable: true, detail: oneLine(text, 200) });
     }
     if (!text.trim()) return undefined;
     try {
@@ -150,7 +151,7 @@ export class WebhookConnector implements Connector {
       return { ok: true, details: `${this.where} accepted a signed ping in ${Date.now() - started} ms` };
     } catch (error) {
       const mapped = this.mapError(error);
-      return { ok: false, error: mapped.message, kind: mapped.kind };
+      return { ok: false, error: messageForAdmins(mapped), kind: mapped.kind };
     }
   }
 
@@ -160,7 +161,7 @@ export class WebhookConnector implements Connector {
       return { ok: true, details: "privilege and target are valid JSON objects; the automation checks their meaning on grant" };
     } catch (error) {
       const mapped = this.mapError(error);
-      return { ok: false, error: mapped.message, kind: mapped.kind };
+      return { ok: false, error: messageForAdmins(mapped), kind: mapped.kind };
     }
   }
 

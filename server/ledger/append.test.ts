@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemActor } from "@/server/actor";
 import { appendLedgerEvent, verifyChain, GENESIS_HASH } from "@/server/ledger";
 import { appendedEvent, type AppendedLedgerEvent } from "@/server/ledger/append";
-import { fieldsHash, LEDGER_FORMAT } from "@/server/ledger/hash";
+import { fieldsHash, LEDGER_FORMAT, type EncodedEventFields } from "@/server/ledger/hash";
 import { LEDGER_ROW_SELECT, normalizeRow, type LedgerRow } from "@/server/ledger/rows";
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from "@/server/test/database";
 
@@ -134,6 +134,29 @@ describe("the ledger primitive", () => {
     await expect(database.prisma.$executeRawUnsafe(`DELETE FROM "LedgerEvent"`)).rejects.toThrow();
     await expect(database.prisma.$executeRawUnsafe(`TRUNCATE "LedgerEvent"`)).rejects.toThrow();
     expect((await verifyChain(database.prisma)).ok).toBe(true);
+  });
+
+  it("hashes format 3 in the database exactly as Node does at the edges: times before 2000, the largest seq, every id present or not", async () => {
+    const uuid = (n: number) => `0192f000-0000-7000-8000-${n.toString(16).padStart(12, "0")}`;
+    const base: EncodedEventFields = {
+      format: "3", seq: "1", id: uuid(1), occurredAt: "2026-12-07T22:00:00.000Z", action: "system/demo.seeded", outcome: "success",
+      actorType: "system", actorId: null, actorLabel: "système 😀", subjectType: "test", subjectId: "", resourceId: null, requestId: null,
+      grantId: null, summary: "line\none", dataJson: '{"a":"\\u0000"}', prevHash: GENESIS_HASH,
+    };
+    const cases: EncodedEventFields[] = [
+      base,
+      { ...base, seq: (2n ** 63n - 1n).toString(), occurredAt: "1969-12-31T23:59:59.961Z", resourceId: uuid(2), requestId: uuid(3), grantId: uuid(4) },
+      { ...base, seq: "0", occurredAt: "1999-12-31T23:59:59.999Z", actorId: "", subjectId: null, id: "ffffffff-ffff-ffff-ffff-ffffffffffff" },
+      { ...base, occurredAt: "0001-01-01T00:00:00.000Z", resourceId: "00000000-0000-0000-0000-000000000000", summary: "\ufeff".repeat(3) + "x".repeat(70_000) },
+    ];
+    for (const e of cases) {
+      const [row] = await database.prisma.$queryRawUnsafe<{ hash: string }[]>(
+        `SELECT keycard_ledger_hash_v3($1::bigint, $2::uuid, $3::timestamptz AT TIME ZONE 'UTC', $4, $5, $6, $7, $8, $9, $10, $11::uuid, $12::uuid, $13::uuid, $14, $15, $16) AS hash`,
+        e.seq, e.id, e.occurredAt, e.action, e.outcome, e.actorType, e.actorId, e.actorLabel, e.subjectType, e.subjectId,
+        e.resourceId, e.requestId, e.grantId, e.summary, e.dataJson, e.prevHash,
+      );
+      expect(row!.hash, JSON.stringify({ ...e, summary: e.summary.slice(0, 20) })).toBe(fieldsHash(e));
+    }
   });
 
   it("hashes in the database exactly as Node encodes, in every format (any text, any JSON)", async () => {

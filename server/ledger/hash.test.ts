@@ -130,13 +130,21 @@ describe("the event encoding", () => {
     expect(encodeFieldsV3(base)).toBe(`keycard-ledger/3 ${header}\na/b.coksystemégx\ny{}${"0".repeat(64)}`);
     // The same bytes with the null actor given as "" are another event.
     expect(encodeFieldsV3({ ...base, actorId: "" })).not.toBe(encodeFieldsV3(base));
-    for (const bad of [{ id: base.id.toUpperCase() }, { seq: "07" }, { seq: "+7" }, { occurredAt: "2000-01-01T00:00:01.5Z" }, { grantId: "not-a-uuid" }, { seq: (2n ** 63n).toString() }]) {
-      expect(encodeFieldsV3({ ...base, ...bad })).toBeNull();
-    }
+    const notCanonical: Record<string, unknown>[] = [
+      { id: base.id.toUpperCase() }, { seq: "07" }, { seq: "+7" }, { occurredAt: "2000-01-01T00:00:01.5Z" }, { grantId: "not-a-uuid" },
+      { seq: (2n ** 63n).toString() }, { actorLabel: "\ud800" }, { summary: "a\udc00" }, { subjectId: "\udbff" },
+      // What a hostile file can hold where text belongs.
+      { action: undefined }, { outcome: 5 }, { id: [base.id] }, { seq: 7 }, { occurredAt: null }, { actorId: {} },
+    ];
+    for (const bad of notCanonical) expect(encodeFieldsV3({ ...base, ...bad } as never), JSON.stringify(bad)).toBeNull();
+    // A well-formed pair is text like any other.
+    expect(encodeFieldsV3({ ...base, summary: "😀" })).not.toBeNull();
     const encoded = encodeFieldsV3(base)!;
     for (const bad of ["", "keycard-ledger/3 ", `${encoded.slice(0, 17)}0${encoded.slice(17)}`, encoded.replace("00000005", "7fffffff"), encoded.replace(" 0", " 8"), encoded.replace("ffffffff", "fffffffe")]) {
       expect(decodeFieldsV3(bad)).toBeNull();
     }
+    // A header far longer than any valid one is refused without reading it (it used to overflow the regex).
+    expect(decodeFieldsV3(`keycard-ledger/3 ${"0".repeat(10_000_000)}\n`)).toBeNull();
   });
 
   it("hashes each event in its own format and refuses a format that does not exist", () => {

@@ -156,9 +156,14 @@ const PG_EPOCH_MS = 946_684_800_000;
 /** The nine length-prefixed text fields, in header order (prevHash, last, is the rest). */
 const V3_TEXT_FIELDS = ["action", "outcome", "actorType", "actorId", "actorLabel", "subjectType", "subjectId", "summary", "dataJson"] as const;
 
-function uuidBytes(value: string): Buffer | null {
-  return UUID.test(value) ? Buffer.from(value.replace(/-/g, ""), "hex") : null;
+function uuidBytes(value: unknown): Buffer | null {
+  return typeof value === "string" && UUID.test(value) ? Buffer.from(value.replace(/-/g, ""), "hex") : null;
 }
+/** A lone UTF-16 surrogate: UTF-8 cannot hold it (it would hash as U+FFFD, like the text that has one). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isStorableText = (value: unknown): value is string => typeof value === "string" && !LONE_SURROGATE.test(value);
+/** A valid header's hex: 8 + 16 + 8 + 3 × 17 + 9 × 4 bytes at most. */
+const MAX_V3_HEADER_HEX = 2 * (8 + 16 + 8 + 3 * 17 + 4 * 9);
 function uuidText(bytes: Buffer): string {
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -170,14 +175,19 @@ function uuidText(bytes: Buffer): string {
  * actorLabel, subjectType, subjectId, summary, data, prevHash). The header, big endian: seq (int8), id (16
  * bytes), occurredAt (int8 microseconds since 2000-01-01), resourceId, requestId and grantId (each 0x01 and
  * 16 bytes, or 0x00 for none), then the UTF-8 byte length (int4) of every text field but prevHash, -1 for a
- * null actorId or subjectId. Fields only exist in their canonical text (lower-case uuids, a decimal seq
- * without leading zeros, ISO 8601 UTC with milliseconds): any other spelling has no encoding, so an export
- * edited that way fails its check instead of hashing like the original.
+ * null actorId or subjectId; prevHash, last, is the rest. Fields only exist in their canonical text
+ * (lower-case uuids, a decimal seq without leading zeros, ISO 8601 UTC with milliseconds, text without lone
+ * surrogates): any other spelling has no encoding, so an export edited that way fails its check instead of
+ * hashing like the original.
  */
 export function encodeFieldsV3(e: EncodedEventFields): string | null {
+  // Fields come from files too (offline verification): anything but canonical text has no encoding.
   const id = uuidBytes(e.id);
+  if (!id || typeof e.seq !== "string" || !SEQ.test(e.seq) || BigInt(e.seq) > INT8_MAX || typeof e.occurredAt !== "string") return null;
   const ms = Date.parse(e.occurredAt);
-  if (!id || !SEQ.test(e.seq) || BigInt(e.seq) > INT8_MAX || Number.isNaN(ms) || new Date(ms).toISOString() !== e.occurredAt) return null;
+  if (Number.isNaN(ms) || new Date(ms).toISOString() !== e.occurredAt) return null;
+  const texts = [e.action, e.outcome, e.actorType, e.actorLabel, e.subjectType, e.summary, e.dataJson, e.prevHash];
+  if (!texts.every(isStorableText) || ![e.actorId, e.subjectId].every((value) => value === null || isStorableText(value))) return null;
   const optional: Buffer[] = [];
   for (const value of [e.resourceId, e.requestId, e.grantId]) {
     if (value === null) {
@@ -211,7 +221,7 @@ export function decodeFieldsV3(text: string): EncodedEventFields | null {
   if (!text.startsWith(FORMAT_3_MAGIC)) return null;
   const newline = text.indexOf("\n", FORMAT_3_MAGIC.length);
   const hex = text.slice(FORMAT_3_MAGIC.length, newline);
-  if (newline < 0 || !/^([0-9a-f]{2})+$/.test(hex)) return null;
+  if (newline < 0 || hex.length > MAX_V3_HEADER_HEX || hex.length % 2 !== 0 || !/^[0-9a-f]+$/.test(hex)) return null;
   const header = Buffer.from(hex, "hex");
   let at = 0;
   const take = (n: number): Buffer | null => (at + n <= header.length ? header.subarray(at, (at += n)) : null);

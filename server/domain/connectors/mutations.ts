@@ -1,5 +1,5 @@
 import { assertCan } from "@/server/auth/permissions";
-import { createConnector as connectTo, isConnectorError } from "@/server/connectors";
+import { createConnector as connectTo, isConnectorError, messageForAdmins } from "@/server/connectors";
 import type { Connector, TestConnectionResult } from "@/server/connectors/types";
 import { encryptSecret } from "@/server/crypto";
 import type { Tx } from "@/server/db";
@@ -121,7 +121,7 @@ function levelsOf(tx: Ctx["db"], connectorId: string) {
 /** A configuration that cannot even be parsed (stored before a rule tightened) reads as a failed test. */
 function failedReport(error: unknown): ConnectionReport {
   if (!isConnectorError(error)) throw error;
-  return { connection: { ok: false, error: error.message, kind: error.kind }, levels: [] };
+  return { connection: { ok: false, error: messageForAdmins(error), kind: error.kind }, levels: [] };
 }
 
 /**

@@ -7,6 +7,7 @@ import { dbNow } from "@/server/db/clock";
 import { connectorRows, grantSpecById, grantSpecFor, grantSpecsByIds, withConnector, type ConnectorRowLike, type GrantSpecRow } from "@/server/domain/connectors/instance";
 import { announceGrantChange } from "@/server/domain/grants/changes";
 import { claimDueProvisions } from "@/server/domain/grants/claims";
+import { grantFailureMessage } from "@/server/domain/grants/failure";
 import { notifyGrant } from "@/server/domain/grants/notify";
 import { recordDrift } from "@/server/domain/grants/reconcile";
 import { assertOwnTargetLogin } from "@/server/domain/identities/target-login";
@@ -138,7 +139,7 @@ async function undoLateProvision(db: Db, grantId: string, row: ConnectorRowLike 
 }
 
 async function recordProvisionFailure(db: Db, grantId: string, attempts: number, error: unknown): Promise<ProvisionResult> {
-  const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+  const message = grantFailureMessage(error, grantId, "provisioning");
   const retryable = !isConnectorError(error) || error.retryable;
   const giveUp = !retryable || attempts >= MAX_PROVISION_ATTEMPTS;
   const status = await db.$transaction(async (tx): Promise<ProvisionResult["status"]> => {

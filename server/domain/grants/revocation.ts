@@ -5,6 +5,7 @@ import { dbNow } from "@/server/db/clock";
 import { connectorRows, grantSpecById, grantSpecFor, grantSpecsByIds, withConnector, type GrantSpecRow } from "@/server/domain/connectors/instance";
 import { claimDueRevocations, claimOverdueRevocationAlerts, markExpiredGrants } from "@/server/domain/grants/claims";
 import { notifyGrant, notifyGrants } from "@/server/domain/grants/notify";
+import { grantFailureMessage } from "@/server/domain/grants/failure";
 import { commitRevocation } from "@/server/domain/grants/revocation-commit";
 import { REVOKE_ALERT_AFTER_MS, REVOKE_RETRY, retryDelayMs, SWEEP_BATCH } from "@/server/domain/lifecycle/backoff";
 import { DomainError } from "@/server/errors";
@@ -88,7 +89,7 @@ function messageOf(error: unknown): string {
 }
 
 async function recordRevokeFailure(db: Db, grantId: string, error: unknown, alertAfterMs = REVOKE_ALERT_AFTER_MS): Promise<RevokeResult> {
-  const message = messageOf(error);
+  const message = grantFailureMessage(error, grantId, "revocation");
   try {
     await db.$transaction(async (tx) => {
       const grant = await grantSpecById(tx, grantId, { lock: true });

@@ -80,6 +80,13 @@ describe("ledger exports", () => {
       const formatOf = (raw: string) => (raw.startsWith("keycard-ledger/3 ") ? 3 : raw.startsWith("keycard-ledger/2\n") ? 2 : raw.startsWith("{") ? 1 : 0);
       const formats = new Set(bytes.toString("utf8").trimEnd().split("\n").map((line) => formatOf((JSON.parse(line) as { raw_data: string }).raw_data)));
       expect([...formats].sort()).toEqual([1, 2, 3]);
+      // A line whose raw_data is JSON claiming format 3 (only format 1 is JSON) is refused as such, not thrown on.
+      const lines = bytes.toString("utf8").trimEnd().split("\n");
+      const first = JSON.parse(lines[0]!) as { raw_data: string; raw_data_hash: { value: string } };
+      first.raw_data = JSON.stringify({ v: 3, seq: "1", id: [started.exportId], occurredAt: "2026-03-01T00:00:00.000Z", action: 5 });
+      first.raw_data_hash.value = (await import("@/server/ledger/hash")).sha256Hex(first.raw_data);
+      const forgedLine = await verifyExport(Buffer.from([JSON.stringify(first), ...lines.slice(1), ""].join("\n")), manifest);
+      expect(forgedLine.checks.find((c) => c.name === "rows")?.detail).toMatch(/line 1: raw_data is not a ledger event encoding/);
     }
 
     // Flip one byte in the middle of the file.

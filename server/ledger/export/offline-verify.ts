@@ -182,8 +182,9 @@ function rawDataFields(raw: string): EncodedEventFields | null {
   if (raw.startsWith(FORMAT_3_MAGIC)) return decodeFieldsV3(raw);
   if (raw.startsWith(FORMAT_2_MAGIC)) return decodeFieldsV2(raw);
   try {
+    // Only format 1 is JSON: a JSON raw_data claiming another format is not an encoding of anything.
     const { data, v, ...fields } = JSON.parse(raw) as Omit<EncodedEventFields, "format" | "dataJson"> & { data: unknown; v: unknown };
-    return { ...fields, format: String(v), dataJson: canonicalJson(data) };
+    return v === 1 ? { ...fields, format: "1", dataJson: canonicalJson(data) } : null;
   } catch {
     return null;
   }
