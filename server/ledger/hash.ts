@@ -7,8 +7,8 @@ export const GENESIS_HASH = "0".repeat(64);
 /**
  * The format version of the hashed encoding that new events get (docs/ledger.md, "Event format"). Version 1,
  * a canonical JSON object, is what events appended before 2026-12-07 carry and are verified by; versions 2
- * and 3 are encodings PostgreSQL builds faster (half, then a third of format 1's time), which is most of
- * what verification costs. Every event keeps the format it was hashed in.
+ * and 3 are encodings PostgreSQL builds faster (in about half, then two fifths of format 1's time), which
+ * is most of what verification costs. Every event keeps the format it was hashed in.
  */
 export const LEDGER_FORMAT = 3;
 
