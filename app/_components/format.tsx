@@ -28,3 +28,13 @@ export function TierBadge({ tier }: { tier: number }) {
     </span>
   );
 }
+
+/** Which account a request's access lands on: the requester's own login (role elevation) or a temporary one. */
+export function AccessAccount({ login, requesterName }: { login: string | null; requesterName: string }) {
+  if (!login) return <>A temporary login, created for the grant and removed when it ends</>;
+  return (
+    <>
+      Elevates <code className="font-mono text-xs">{login}</code>, {requesterName}&apos;s own login in the target
+    </>
+  );
+}

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useEffectEvent, useId, useMemo, useRef, useState } from "react";
 import { describeError } from "@/app/_components/errors";
-import { DateTime, formatDuration, TierBadge } from "@/app/_components/format";
+import { AccessAccount, DateTime, formatDuration, TierBadge } from "@/app/_components/format";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { Badge, Button, Card, cx, EmptyState } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_trpc/client";
@@ -202,11 +202,7 @@ export function InboxList({ filters, focusRequestId }: { filters: { q?: string; 
                   </dd>
                   <dt className="text-slate-500 dark:text-slate-400">Account</dt>
                   <dd>
-                    {selected.accessLevel.login ? (
-                      <>Elevates <code className="font-mono text-xs">{selected.accessLevel.login}</code>, {selected.requester.name}&apos;s own login in the target</>
-                    ) : (
-                      "A temporary login, created for the grant and removed when it ends"
-                    )}
+                    <AccessAccount login={selected.accessLevel.login} requesterName={selected.requester.name} />
                   </dd>
                   <dt className="text-slate-500 dark:text-slate-400">Why</dt>
                   <dd className="whitespace-pre-wrap break-words">{selected.justification}{selected.ticketRef ? <span className="ml-2 text-slate-500 dark:text-slate-400">[{selected.ticketRef}]</span> : null}</dd>

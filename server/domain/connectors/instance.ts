@@ -117,6 +117,15 @@ export function targetLoginFor(identity: LoginSource): string {
   return (base || "user").slice(0, 48);
 }
 
+/**
+ * The account in the target that a request's access elevates, for the people deciding it: none for a
+ * temporary login; an extension's grant keeps the login it was provisioned to; otherwise the requester's own.
+ */
+export function elevatedLoginOf(mode: ProvisioningMode, requester: LoginSource, extendedGrantLogin: string | null): string | null {
+  if (mode !== "ROLE_ELEVATION") return null;
+  return extendedGrantLogin ?? targetLoginFor(requester);
+}
+
 export interface GrantSpecSource {
   id: string;
   endsAt: Date;

@@ -165,7 +165,7 @@ async function expectedInbox(db: Db, me: string, filters: { q?: string; tier?: n
         id: r.accessLevel.id,
         name: r.accessLevel.name,
         mode: r.accessLevel.mode,
-        login: r.accessLevel.mode !== "ROLE_ELEVATION" ? null : (r.extendsGrant?.targetLogin ?? targetLoginFor(r.requester)),
+        login: r.accessLevel.mode === "ROLE_ELEVATION" ? (r.extendsGrant?.targetLogin ?? targetLoginFor(r.requester)) : null,
       },
       history: { grants: grants.length, lastGrantAt: grants.length ? new Date(Math.max(...grants.map((g) => g.startsAt.getTime()))) : null },
     });
@@ -240,6 +240,10 @@ describe("the approver's inbox", () => {
     await db.identity.update({ where: { id: requester.id }, data: { targetLogin: "given_login" } });
     try {
       expect((await row())?.accessLevel.login).toBe("given_login");
+      // The request's own page says the same to the approver and to the requester.
+      for (const viewer of [approver.identity.name, requester.name]) {
+        expect((await as(viewer).requests.get({ requestId: created.id })).accessLevel).toMatchObject({ mode: "ROLE_ELEVATION", login: "given_login" });
+      }
       expect(await as(approver.identity.name).requests.inbox({ tab: "pending" })).toEqual(await expectedInbox(db, approver.identityId, {}));
     } finally {
       await db.identity.update({ where: { id: requester.id }, data: { targetLogin: null } });

@@ -1,6 +1,6 @@
 import { assertCan } from "@/server/auth/permissions";
 import { likePattern, sanitizeSearchText } from "@/server/db/like";
-import { targetLoginFor } from "@/server/domain/connectors/instance";
+import { elevatedLoginOf } from "@/server/domain/connectors/instance";
 import type { PersonCtx } from "@/server/domain/context";
 import type { StoredDecision } from "@/server/domain/requests/records";
 import { Prisma } from "@/server/generated/prisma/client";
@@ -107,21 +107,17 @@ export async function listInbox(filters: InboxFilters, ctx: PersonCtx) {
       approvalsSoFar: r.approvalsSoFar,
       requester: { name: r.requesterName, title: r.requesterTitle, kind: r.requesterKind, roles: r.requesterRoles, team: r.team, onCall: r.onCall },
       resource: { id: r.resourceId, name: r.resourceName, tier: r.resourceTier },
-      accessLevel: { id: r.accessLevelId, name: r.accessLevelName, mode: r.accessLevelMode, login: elevatedLogin(r) },
+      accessLevel: {
+        id: r.accessLevelId,
+        name: r.accessLevelName,
+        mode: r.accessLevelMode,
+        login: elevatedLoginOf(r.accessLevelMode, { email: r.requesterEmail, name: r.requesterName, targetLogin: r.requesterTargetLogin }, r.extendedGrantLogin),
+      },
       history: { grants: r.grants, lastGrantAt: r.lastGrantAt },
     })),
     handled: handledRows,
     history: [],
   };
-}
-
-/**
- * The account in the target that approving a role elevation elevates, so that the approver sees whose it
- * is: an extension's grant keeps the login it was provisioned to; a new grant gets the requester's own.
- */
-function elevatedLogin(r: PendingRow): string | null {
-  if (r.accessLevelMode !== "ROLE_ELEVATION") return null;
-  return r.extendedGrantLogin ?? targetLoginFor({ email: r.requesterEmail, name: r.requesterName, targetLogin: r.requesterTargetLogin });
 }
 
 function pendingPage(filters: InboxFilters, ctx: PersonCtx): Promise<PendingRow[]> {

@@ -2,6 +2,7 @@ import { assertCan, can } from "@/server/auth/permissions";
 import type { Db } from "@/server/db";
 import { dbNow } from "@/server/db/clock";
 import { eligibleApprovers } from "@/server/domain/approvals/eligibility";
+import { elevatedLoginOf } from "@/server/domain/connectors/instance";
 import type { Ctx, PersonCtx } from "@/server/domain/context";
 import { canViewGrant } from "@/server/domain/grants/queries";
 import { requesterLoginProblem } from "@/server/domain/identities/target-login";
@@ -102,9 +103,10 @@ export async function getRequestDetail(requestId: string, ctx: PersonCtx) {
   const request = await ctx.db.accessRequest.findUnique({
     where: { id: requestId },
     include: {
-      requester: { select: { id: true, name: true, email: true, title: true } },
+      requester: { select: { id: true, name: true, email: true, title: true, targetLogin: true } },
       resource: { select: { id: true, name: true, tier: true, slug: true } },
-      accessLevel: { select: { name: true, key: true } },
+      accessLevel: { select: { name: true, key: true, mode: true } },
+      extendsGrant: { select: { targetLogin: true } },
       decisions: { include: { approver: { select: { name: true } } }, orderBy: { createdAt: "asc" } },
       approvers: { select: { identityId: true, stage: true, identity: { select: { name: true } } } },
       grant: { select: { id: true, status: true, startsAt: true, endsAt: true, revokedAt: true } },
@@ -122,9 +124,9 @@ export async function getRequestDetail(requestId: string, ctx: PersonCtx) {
     id: request.id,
     kind: request.kind,
     status: request.status,
-    requester: request.requester,
+    requester: { id: request.requester.id, name: request.requester.name, email: request.requester.email, title: request.requester.title },
     resource: request.resource,
-    accessLevel: request.accessLevel,
+    accessLevel: { ...request.accessLevel, login: elevatedLoginOf(request.accessLevel.mode, request.requester, request.extendsGrant?.targetLogin ?? null) },
     justification: request.justification,
     ticketRef: request.ticketRef,
     startsAt: request.startsAt,

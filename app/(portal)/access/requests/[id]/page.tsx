@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AutoRefresh } from "@/app/_components/auto-refresh";
-import { DateTime, formatDuration, TierBadge } from "@/app/_components/format";
+import { AccessAccount, DateTime, formatDuration, TierBadge } from "@/app/_components/format";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { Badge, ButtonLink, Card, PageHeader } from "@/app/_components/ui";
 import { CancelRequestButton } from "@/app/(portal)/access/requests/[id]/cancel-button";
@@ -51,6 +51,10 @@ export default async function RequestDetailPage({ params }: { params: Promise<{ 
               ) : null}
             </div>
             <dl className="mt-4 grid grid-cols-[9rem_minmax(0,1fr)] gap-y-2 text-sm wrap-anywhere">
+              <dt className="text-slate-500 dark:text-slate-400">Account</dt>
+              <dd>
+                <AccessAccount login={request.accessLevel.login} requesterName={request.requester.name} />
+              </dd>
               <dt className="text-slate-500 dark:text-slate-400">Justification</dt>
               <dd className="whitespace-pre-wrap break-words">{request.justification}</dd>
               <dt className="text-slate-500 dark:text-slate-400">Ticket</dt>
