@@ -156,14 +156,20 @@ const PG_EPOCH_MS = 946_684_800_000;
 /** The nine length-prefixed text fields, in header order (prevHash, last, is the rest). */
 const V3_TEXT_FIELDS = ["action", "outcome", "actorType", "actorId", "actorLabel", "subjectType", "subjectId", "summary", "dataJson"] as const;
 
+/** A lone UTF-16 surrogate: UTF-8 cannot hold it (it would hash as U+FFFD, like the text that has one). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A valid header's hex: 8 + 16 + 8 + 3 × 17 + 9 × 4 bytes at most. */
+const MAX_V3_HEADER_HEX = 2 * (8 + 16 + 8 + 3 * 17 + 4 * 9);
+
+const isStorableText = (value: unknown): value is string => typeof value === "string" && !LONE_SURROGATE.test(value);
 function uuidBytes(value: unknown): Buffer | null {
   return typeof value === "string" && UUID.test(value) ? Buffer.from(value.replace(/-/g, ""), "hex") : null;
 }
-/** A lone UTF-16 surrogate: UTF-8 cannot hold it (it would hash as U+FFFD, like the text that has one). */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const isStorableText = (value: unknown): value is string => typeof value === "string" && !LONE_SURROGATE.test(value);
-/** A valid header's hex: 8 + 16 + 8 + 3 × 17 + 9 × 4 bytes at most. */
-const MAX_V3_HEADER_HEX = 2 * (8 + 16 + 8 + 3 * 17 + 4 * 9);
+function int8Bytes(value: bigint): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigInt64BE(value);
+  return bytes;
+}
 function uuidText(bytes: Buffer): string {
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -198,15 +204,12 @@ export function encodeFieldsV3(e: EncodedEventFields): string | null {
     if (!bytes) return null;
     optional.push(Buffer.of(1), bytes);
   }
-  const fixed = Buffer.alloc(16);
-  fixed.writeBigInt64BE(BigInt(e.seq), 0);
-  fixed.writeBigInt64BE(BigInt(ms - PG_EPOCH_MS) * 1000n, 8);
   const lengths = Buffer.alloc(4 * V3_TEXT_FIELDS.length);
   V3_TEXT_FIELDS.forEach((field, i) => {
     const value = e[field];
     lengths.writeInt32BE(value === null ? -1 : Buffer.byteLength(value, "utf8"), 4 * i);
   });
-  const header = Buffer.concat([fixed.subarray(0, 8), id, fixed.subarray(8), ...optional, lengths]);
+  const header = Buffer.concat([int8Bytes(BigInt(e.seq)), id, int8Bytes(BigInt(ms - PG_EPOCH_MS) * 1000n), ...optional, lengths]);
   return (
     `${FORMAT_3_MAGIC}${header.toString("hex")}\n${e.action}${e.outcome}${e.actorType}${e.actorId ?? ""}${e.actorLabel}` +
     `${e.subjectType}${e.subjectId ?? ""}${e.summary}${e.dataJson}${e.prevHash}`
